@@ -1,0 +1,137 @@
+// The one API between the UI and the back end. Both transports (Electron IPC and the web-mode
+// HTTP server) carry exactly these calls, and the back end validates every argument against
+// the schemas here before a handler runs.
+import { z } from 'zod';
+import { type Asset, type PosterDocument, Sha256 } from '../document/schema';
+import type { API_EVENTS, ApiMethod } from './names';
+
+export { API_EVENTS, API_METHOD_NAMES as API_METHODS, type ApiMethod } from './names';
+
+const ProjectPath = z
+  .string()
+  .min(1)
+  .max(4096)
+  .refine((p) => /\.poster$/i.test(p), 'expected a path ending in .poster')
+  .refine((p) => !p.includes('\0'), 'must not contain NUL');
+const SessionId = z.string().regex(/^[0-9a-f]{8,64}$/, 'expected a hex session id');
+const Bytes = z.instanceof(Uint8Array);
+/** Documents are validated in full by the handler (parseDocument), with field paths in errors. */
+const DocumentArg = z.unknown();
+
+export const MAX_ASSET_BYTES = 512 * 1024 * 1024;
+
+export const ApiArgs = {
+  'app.info': z.strictObject({}),
+  'assets.put': z.strictObject({
+    name: z.string().max(500),
+    bytes: Bytes.refine((b) => b.byteLength <= MAX_ASSET_BYTES, 'image larger than 512 MB'),
+  }),
+  'assets.get': z.strictObject({ sha256: Sha256 }),
+  'project.open': z.strictObject({ path: ProjectPath }),
+  'project.save': z.strictObject({ path: ProjectPath, document: DocumentArg }),
+  'project.recent': z.strictObject({}),
+  'project.list': z.strictObject({}),
+  'project.autosave': z.strictObject({ sessionId: SessionId, path: ProjectPath.nullable(), document: DocumentArg }),
+  'project.recoveries': z.strictObject({}),
+  'project.recover': z.strictObject({ sessionId: SessionId }),
+  'project.discardRecovery': z.strictObject({ sessionId: SessionId }),
+  'dialog.openProject': z.strictObject({}),
+  'dialog.saveProject': z.strictObject({ suggestedName: z.string().max(255) }),
+} as const satisfies Record<ApiMethod, z.ZodType>;
+
+export interface AppInfo {
+  name: string;
+  version: string;
+  transport: 'ipc' | 'web';
+  /** False in web mode: the UI asks for paths itself. */
+  nativeDialogs: boolean;
+  projectsDir: string;
+  pathSeparator: '/' | '\\';
+}
+
+export interface RecentProject {
+  path: string;
+  title: string;
+  openedAt: string;
+  exists: boolean;
+}
+
+export interface ProjectListing {
+  path: string;
+  name: string;
+  modifiedAt: string;
+  bytes: number;
+}
+
+export interface Recovery {
+  sessionId: string;
+  path: string | null;
+  title: string;
+  savedAt: string;
+}
+
+export interface ApiResults {
+  'app.info': AppInfo;
+  'assets.put': Asset;
+  'assets.get': { mime: Asset['mime']; bytes: Uint8Array };
+  'project.open': { path: string; document: PosterDocument };
+  'project.save': { path: string; bytes: number };
+  'project.recent': RecentProject[];
+  'project.list': ProjectListing[];
+  'project.autosave': { savedAt: string };
+  'project.recoveries': Recovery[];
+  'project.recover': { path: string | null; document: PosterDocument };
+  'project.discardRecovery': { removed: boolean };
+  'dialog.openProject': { path: string | null };
+  'dialog.saveProject': { path: string | null };
+}
+
+export type ApiArgsOf<M extends ApiMethod> = z.infer<(typeof ApiArgs)[M]>;
+
+/** Events pushed from the back end; named like the UI subscribes to them (`onX`). */
+export interface ApiEvents {
+  /** A desktop menu item the renderer should act on (save, undo, …). */
+  menu: { command: MenuCommand };
+}
+export type ApiEventName = (typeof API_EVENTS)[number] & keyof ApiEvents;
+
+export const MENU_COMMANDS = [
+  'new',
+  'open',
+  'save',
+  'saveAs',
+  'undo',
+  'redo',
+  'duplicate',
+  'delete',
+  'zoomIn',
+  'zoomOut',
+  'zoomFit',
+  'importImage',
+] as const;
+export type MenuCommand = (typeof MENU_COMMANDS)[number];
+
+export type ErrorCode = 'bad-request' | 'unauthorized' | 'not-found' | 'invalid-file' | 'newer-version' | 'io' | 'internal';
+
+export interface ApiErrorShape {
+  code: ErrorCode;
+  message: string;
+}
+
+export type ApiResponse<T> = { ok: true; value: T } | { ok: false; error: ApiErrorShape };
+
+/** The typed client the renderer uses, whatever the transport. */
+export interface PosterApi {
+  call<M extends ApiMethod>(method: M, args: ApiArgsOf<M>): Promise<ApiResults[M]>;
+  on<E extends ApiEventName>(event: E, listener: (payload: ApiEvents[E]) => void): () => void;
+}
+
+export class ApiError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}

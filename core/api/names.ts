@@ -1,0 +1,19 @@
+// Method and event names of the API, without the schemas, for the preload's allow-list.
+export const API_METHOD_NAMES = [
+  'app.info',
+  'assets.put',
+  'assets.get',
+  'project.open',
+  'project.save',
+  'project.recent',
+  'project.list',
+  'project.autosave',
+  'project.recoveries',
+  'project.recover',
+  'project.discardRecovery',
+  'dialog.openProject',
+  'dialog.saveProject',
+] as const;
+export type ApiMethod = (typeof API_METHOD_NAMES)[number];
+
+export const API_EVENTS = ['menu'] as const;

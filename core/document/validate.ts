@@ -1,0 +1,104 @@
+// Parsing untrusted document JSON: version check, migrations, schema validation, with errors
+// that name the bad field ("pages[0].elements[3].width: expected number").
+import type { z } from 'zod';
+import { DOCUMENT_FORMAT, DOCUMENT_VERSION, DocumentSchema, MAX_GROUP_DEPTH, type PosterDocument } from './schema';
+
+export class DocumentError extends Error {
+  constructor(
+    message: string,
+    readonly kind: 'invalid' | 'newer-version' | 'not-a-document',
+    readonly path?: string,
+  ) {
+    super(message);
+    this.name = 'DocumentError';
+  }
+}
+
+/** A migration turns a document of version n (the key) into version n + 1. */
+export type Migrations = Record<number, (doc: Record<string, unknown>) => Record<string, unknown>>;
+
+/** Version 1 is the first released format; later versions add entries here. */
+export const MIGRATIONS: Migrations = {};
+
+export function formatPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const part of path) {
+    if (typeof part === 'number') out += `[${part}]`;
+    else out += out ? `.${String(part)}` : String(part);
+  }
+  return out || '(document)';
+}
+
+export function formatZodError(error: z.ZodError): { message: string; path: string } {
+  const issue = error.issues[0];
+  const path = formatPath(issue?.path ?? []);
+  const more = error.issues.length > 1 ? ` (and ${error.issues.length - 1} more problems)` : '';
+  return { message: `${path}: ${issue?.message ?? 'invalid'}${more}`, path };
+}
+
+function depthExceeds(value: unknown, limit: number): boolean {
+  // Iterative so a hostile, deeply nested file cannot overflow the stack in the validator.
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length) {
+    const [v, d] = stack.pop() as [unknown, number];
+    if (d > limit) return true;
+    if (v && typeof v === 'object') for (const child of Object.values(v)) stack.push([child, d + 1]);
+  }
+  return false;
+}
+
+export function migrateDocument(
+  raw: unknown,
+  migrations: Migrations = MIGRATIONS,
+  currentVersion: number = DOCUMENT_VERSION,
+): Record<string, unknown> {
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) {
+    throw new DocumentError('This is not a Poster Studio document (expected a JSON object).', 'not-a-document');
+  }
+  let doc = raw as Record<string, unknown>;
+  if (doc.format !== DOCUMENT_FORMAT) {
+    throw new DocumentError('This is not a Poster Studio document (format field missing or wrong).', 'not-a-document', 'format');
+  }
+  const version = doc.version;
+  if (typeof version !== 'number' || !Number.isInteger(version) || version < 1) {
+    throw new DocumentError('version: expected a whole number ≥ 1', 'invalid', 'version');
+  }
+  if (version > currentVersion) {
+    throw new DocumentError(
+      `This project was saved by a newer version of Poster Studio (document format ${version}; this app reads up to ${currentVersion}). Update the app to open it; the file was not changed.`,
+      'newer-version',
+      'version',
+    );
+  }
+  for (let v = version; v < currentVersion; v++) {
+    const step = migrations[v];
+    if (!step) throw new DocumentError(`No migration from document format ${v} to ${v + 1}.`, 'invalid', 'version');
+    doc = { ...step(doc), version: v + 1 };
+  }
+  return doc;
+}
+
+/** Validates untrusted data as a current-version document, migrating older versions first. */
+export function parseDocument(raw: unknown, migrations: Migrations = MIGRATIONS): PosterDocument {
+  const migrated = migrateDocument(raw, migrations);
+  // Elements nest at most MAX_GROUP_DEPTH groups deep; each level is a few objects deep in JSON.
+  if (depthExceeds(migrated, MAX_GROUP_DEPTH * 3 + 10)) {
+    throw new DocumentError(`Groups are nested too deeply (limit ${MAX_GROUP_DEPTH}).`, 'invalid');
+  }
+  const result = DocumentSchema.safeParse(migrated);
+  if (!result.success) {
+    const { message, path } = formatZodError(result.error);
+    throw new DocumentError(`Invalid document: ${message}`, 'invalid', path);
+  }
+  return result.data;
+}
+
+export function parseDocumentJson(text: string, migrations?: Migrations): PosterDocument {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    throw new DocumentError(`document.json is not valid JSON (${(e as Error).message}).`, 'invalid');
+  }
+  return parseDocument(raw, migrations);
+}
