@@ -6,7 +6,7 @@ import { type Asset, type Element, ElementSchema, type GroupElement, type Page, 
 import { formatZodError } from './validate';
 
 /** Element fields a command may change; id and type are fixed for an element's life. */
-export type ElementPatch = Partial<Omit<Element, 'id' | 'type' | 'children'>> & Record<string, unknown>;
+export type ElementPatch = Partial<Omit<Element, 'id' | 'type'>> & Record<string, unknown>;
 export type PagePatch = Partial<Pick<Page, 'name' | 'width' | 'height' | 'bleed' | 'safeMargin' | 'background'>>;
 
 export type Command =
@@ -58,7 +58,8 @@ function indexOfElement(page: Page, id: ElementId): number {
   return i;
 }
 
-const FIXED_KEYS = new Set(['id', 'type', 'children']);
+// A group's children may be replaced (resizing a group scales them); validation checks them.
+const FIXED_KEYS = new Set(['id', 'type']);
 
 function applyOne(doc: PosterDocument, cmd: Command): Applied {
   switch (cmd.type) {

@@ -6,6 +6,8 @@ export function buildMenuTemplate(send: (c: MenuCommand) => void, isMac: boolean
   const item = (label: string, command: MenuCommand, accelerator?: string): MenuItemConstructorOptions => ({
     label,
     accelerator,
+    // The renderer handles the keys itself (in both shells); the menu only shows them.
+    registerAccelerator: false,
     click: () => send(command),
   });
   return [

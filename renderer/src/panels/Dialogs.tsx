@@ -1,0 +1,131 @@
+// In-app dialogs: path prompts for web mode (no native file dialogs there), open-project
+// chooser with recent files, discard confirmation.
+import { useEffect, useState } from 'react';
+import type { PosterApi, ProjectListing, RecentProject } from '../../../core/api/contract';
+import { useI18n } from '../i18n';
+
+export type DialogRequest =
+  | { kind: 'save'; defaultPath: string; resolve(p: string | null): void }
+  | { kind: 'open'; resolve(p: string | null): void }
+  | { kind: 'confirm'; message: string; resolve(ok: boolean): void };
+
+export function DialogHost({ request, api, onClose }: { request: DialogRequest | null; api: PosterApi; onClose(): void }) {
+  if (!request) return null;
+  const done = (value: string | null | boolean) => {
+    (request.resolve as (v: unknown) => void)(value);
+    onClose();
+  };
+  return (
+    <div className="modal-backdrop" onKeyDown={(e) => e.key === 'Escape' && done(request.kind === 'confirm' ? false : null)}>
+      <div className="modal" role="dialog" aria-modal="true">
+        {request.kind === 'save' && <SaveDialog defaultPath={request.defaultPath} done={done} />}
+        {request.kind === 'open' && <OpenDialog api={api} done={done} />}
+        {request.kind === 'confirm' && <ConfirmDialog message={request.message} done={done} />}
+      </div>
+    </div>
+  );
+}
+
+function SaveDialog({ defaultPath, done }: { defaultPath: string; done(v: string | null): void }) {
+  const { t } = useI18n();
+  const [path, setPath] = useState(defaultPath);
+  return (
+    <form
+      onSubmit={(e) => {
+        e.preventDefault();
+        if (path.trim()) done(path.trim());
+      }}
+    >
+      <h3>{t('saveAs')}</h3>
+      <label className="field column">
+        <span>{t('pathPrompt')}</span>
+        <input autoFocus type="text" value={path} onChange={(e) => setPath(e.target.value)} data-testid="save-path" spellCheck={false} />
+      </label>
+      <div className="buttons">
+        <button type="button" onClick={() => done(null)}>
+          {t('cancel')}
+        </button>
+        <button type="submit" className="primary" data-testid="save-confirm">
+          {t('save')}
+        </button>
+      </div>
+    </form>
+  );
+}
+
+function OpenDialog({ api, done }: { api: PosterApi; done(v: string | null): void }) {
+  const { t } = useI18n();
+  const [path, setPath] = useState('');
+  const [recent, setRecent] = useState<RecentProject[]>([]);
+  const [listing, setListing] = useState<ProjectListing[]>([]);
+  useEffect(() => {
+    api.call('project.recent', {}).then(setRecent, () => {});
+    api.call('project.list', {}).then(setListing, () => {});
+  }, [api]);
+  const Item = ({ p, title, note, missing }: { p: string; title: string; note: string; missing?: boolean }) => (
+    <li>
+      <button type="button" disabled={missing} onClick={() => done(p)} title={p} data-testid="open-item" data-path={p}>
+        <strong>{title}</strong> <small>{note}</small>
+      </button>
+    </li>
+  );
+  return (
+    <form
+      onSubmit={(e) => {
+        e.preventDefault();
+        if (path.trim()) done(path.trim());
+      }}
+    >
+      <h3>{t('openPrompt')}</h3>
+      {recent.length > 0 && (
+        <>
+          <h4>{t('recent')}</h4>
+          <ul className="file-list" data-testid="recent-list">
+            {recent.map((r) => (
+              <Item key={r.path} p={r.path} title={r.title} note={r.exists ? r.path : `${r.path} ${t('missingFile')}`} missing={!r.exists} />
+            ))}
+          </ul>
+        </>
+      )}
+      {listing.length > 0 && (
+        <>
+          <h4>{t('inProjectsFolder')}</h4>
+          <ul className="file-list">
+            {listing.map((f) => (
+              <Item key={f.path} p={f.path} title={f.name} note={new Date(f.modifiedAt).toLocaleString()} />
+            ))}
+          </ul>
+        </>
+      )}
+      <label className="field column">
+        <span>{t('openPath')}</span>
+        <input type="text" value={path} onChange={(e) => setPath(e.target.value)} data-testid="open-path" spellCheck={false} />
+      </label>
+      <div className="buttons">
+        <button type="button" onClick={() => done(null)}>
+          {t('cancel')}
+        </button>
+        <button type="submit" className="primary" disabled={!path.trim()}>
+          {t('ok')}
+        </button>
+      </div>
+    </form>
+  );
+}
+
+function ConfirmDialog({ message, done }: { message: string; done(v: boolean): void }) {
+  const { t } = useI18n();
+  return (
+    <div>
+      <p>{message}</p>
+      <div className="buttons">
+        <button type="button" onClick={() => done(false)} autoFocus>
+          {t('cancel')}
+        </button>
+        <button type="button" className="danger" onClick={() => done(true)} data-testid="confirm-discard">
+          {t('discard')}
+        </button>
+      </div>
+    </div>
+  );
+}

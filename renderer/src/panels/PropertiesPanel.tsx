@@ -1,0 +1,141 @@
+import type { ElementPatch } from '../../../core/document/commands';
+import type { Element, Page } from '../../../core/document/schema';
+import { PAGE_PRESETS, matchPreset, presetSize } from '../../../core/units';
+import { useEditor } from '../hooks';
+import { useI18n } from '../i18n';
+import { PRESET_LABELS_ZH } from '../i18n/strings';
+import type { EditorStore } from '../state/editor-store';
+import { ColorField, NumberField } from './fields';
+
+export function PropertiesPanel({ store }: { store: EditorStore }) {
+  const { t } = useI18n();
+  const page = useEditor(store, (s) => s.doc.pages.find((p) => p.id === s.pageId)!);
+  const selection = useEditor(store, (s) => s.selection);
+  const assets = useEditor(store, (s) => s.doc.assets);
+  const selected = page.elements.filter((e) => selection.includes(e.id));
+  return (
+    <aside className="panel properties" aria-label={t('properties')}>
+      <h2>{t('properties')}</h2>
+      {selected.length === 0 && <PageSettings store={store} page={page} />}
+      {selected.length === 1 && <ElementSettings store={store} page={page} el={selected[0]!} assets={assets} />}
+      {selected.length > 1 && <p className="hint">{t('multiSelection', { n: selected.length })}</p>}
+    </aside>
+  );
+}
+
+function PageSettings({ store, page }: { store: EditorStore; page: Page }) {
+  const { t, lang } = useI18n();
+  const match = matchPreset(page.width, page.height);
+  const orientation = page.width > page.height ? 'landscape' : 'portrait';
+  const update = (patch: Partial<Page>, label = 'Page settings') =>
+    store.execute({ type: 'updatePage', pageId: page.id, patch }, label, { mergeKey: `page:${Object.keys(patch).join()}` });
+  const setPreset = (id: string, o: 'portrait' | 'landscape') => {
+    const size = presetSize(id, o);
+    if (size) update({ width: size.widthMm, height: size.heightMm }, 'Page size');
+  };
+  return (
+    <div className="section" data-testid="page-settings">
+      <p className="hint">{t('noSelection')}</p>
+      <label className="field">
+        <span>{t('size')}</span>
+        <select
+          data-testid="page-preset"
+          value={match?.id ?? 'custom'}
+          onChange={(e) => {
+            if (e.target.value !== 'custom') setPreset(e.target.value, orientation);
+          }}
+        >
+          {PAGE_PRESETS.map((p) => (
+            <option key={p.id} value={p.id}>
+              {(lang === 'zh' && PRESET_LABELS_ZH[p.id]) || p.label}
+            </option>
+          ))}
+          <option value="custom">{t('custom')}</option>
+        </select>
+      </label>
+      <div className="row">
+        {(['portrait', 'landscape'] as const).map((o) => (
+          <label key={o} className="check">
+            <input
+              type="radio"
+              name="orientation"
+              checked={orientation === o}
+              onChange={() => update({ width: page.height, height: page.width }, 'Page orientation')}
+              data-testid={`orientation-${o}`}
+            />
+            {t(o)}
+          </label>
+        ))}
+      </div>
+      <NumberField label={t('width')} unit="mm" value={page.width} min={10} max={10000} onCommit={(v) => update({ width: v })} testid="page-width" />
+      <NumberField label={t('height')} unit="mm" value={page.height} min={10} max={10000} onCommit={(v) => update({ height: v })} testid="page-height" />
+      <NumberField label={t('bleed')} unit="mm" value={page.bleed} min={0} max={50} onCommit={(v) => update({ bleed: v })} testid="page-bleed" />
+      <NumberField label={t('safeMargin')} unit="mm" value={page.safeMargin} min={0} max={500} onCommit={(v) => update({ safeMargin: v })} />
+      <ColorField label={t('background')} value={page.background} onCommit={(v) => v && update({ background: v })} />
+    </div>
+  );
+}
+
+function ElementSettings({ store, page, el, assets }: { store: EditorStore; page: Page; el: Element; assets: Record<string, { width: number; height: number }> }) {
+  const { t } = useI18n();
+  const set = (patch: ElementPatch, field: string) =>
+    store.execute({ type: 'updateElements', pageId: page.id, updates: [{ id: el.id, patch }] }, 'Edit properties', { mergeKey: `${el.id}:${field}` });
+  const num = (key: 'x' | 'y' | 'width' | 'height', label: string, min?: number) => (
+    <NumberField label={label} unit="mm" value={el[key]} min={min} onCommit={(v) => set({ [key]: v }, key)} testid={`el-${key}`} />
+  );
+  const asset = el.type === 'image' ? assets[el.asset] : undefined;
+  const dpi = asset ? Math.min(asset.width / (el.width / 25.4), asset.height / (el.height / 25.4)) : 0;
+  return (
+    <div className="section" data-testid="element-settings">
+      <label className="field">
+        <span>{t('name')}</span>
+        <input type="text" defaultValue={el.name} key={el.id + el.name} onBlur={(e) => e.target.value !== el.name && set({ name: e.target.value.slice(0, 200) }, 'name')} />
+      </label>
+      <div className="grid2">
+        {num('x', 'X')}
+        {num('y', 'Y')}
+        {num('width', t('width'), 0.1)}
+        {num('height', t('height'), 0.1)}
+      </div>
+      <NumberField label={t('rotation')} unit="°" value={el.rotation} min={-360} max={360} onCommit={(v) => set({ rotation: v }, 'rotation')} testid="el-rotation" />
+      <NumberField label={t('opacity')} unit="%" value={el.opacity * 100} min={0} max={100} digits={0} onCommit={(v) => set({ opacity: v / 100 }, 'opacity')} />
+      {el.type === 'shape' && (
+        <>
+          <ColorField label={t('fill')} value={el.fill} allowNone noneLabel={t('none')} onCommit={(v) => set({ fill: v }, 'fill')} />
+          <ColorField label={t('stroke')} value={el.stroke} allowNone noneLabel={t('none')} onCommit={(v) => set({ stroke: v, strokeWidth: v && el.strokeWidth === 0 ? 1 : el.strokeWidth }, 'stroke')} />
+          <NumberField label={t('strokeWidth')} unit="mm" value={el.strokeWidth} min={0} max={1000} step={0.25} onCommit={(v) => set({ strokeWidth: v }, 'strokeWidth')} />
+          {el.shape === 'rect' && <NumberField label={t('cornerRadius')} unit="mm" value={el.cornerRadius} min={0} onCommit={(v) => set({ cornerRadius: v }, 'cornerRadius')} />}
+        </>
+      )}
+      {el.type === 'text' && (
+        <>
+          <label className="field column">
+            <span>{t('content')}</span>
+            <textarea rows={4} defaultValue={el.text} key={el.id + el.text} onBlur={(e) => e.target.value !== el.text && set({ text: e.target.value }, 'text')} />
+          </label>
+          <NumberField label={t('fontSize')} unit="pt" value={el.fontSize} min={1} max={5000} onCommit={(v) => set({ fontSize: v }, 'fontSize')} />
+          <ColorField label={t('colour')} value={el.color} onCommit={(v) => v && set({ color: v }, 'color')} />
+          <label className="field">
+            <span>{t('align')}</span>
+            <select value={el.align} onChange={(e) => set({ align: e.target.value }, 'align')}>
+              <option value="left">⇤</option>
+              <option value="center">↔</option>
+              <option value="right">⇥</option>
+              <option value="justify">☰</option>
+            </select>
+          </label>
+        </>
+      )}
+      {asset && (
+        <div className="info" data-testid="image-info">
+          <div>
+            {t('imagePixels')}: {asset.width} × {asset.height}
+          </div>
+          <div className={dpi < 100 ? 'bad' : dpi < 300 ? 'warn' : 'good'}>
+            {t('effectiveDpi')}: {Math.round(dpi)} dpi {dpi < 100 ? `— ${t('veryLowDpi')}` : dpi < 300 ? `— ${t('lowDpi')}` : ''}
+          </div>
+        </div>
+      )}
+    </div>
+  );
+}
