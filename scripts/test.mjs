@@ -19,6 +19,7 @@ const step = (name, status) => {
 step('typecheck (core)', npx(['tsc', '-p', 'tsconfig.core.json', '--noEmit']));
 step('typecheck (node)', npx(['tsc', '-p', 'tsconfig.json', '--noEmit']));
 step('typecheck (renderer)', npx(['tsc', '-p', 'tsconfig.web.json', '--noEmit']));
+step('typecheck (browser tests)', npx(['tsc', '-p', 'tsconfig.e2e.json', '--noEmit']));
 step('lint', npx(['biome', 'check', '.']));
 step('build', npx(['electron-vite', 'build']));
 

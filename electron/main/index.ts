@@ -8,20 +8,14 @@ import { createBackend } from '../api/backend';
 import { EVENT_CHANNEL, registerIpcApi } from '../api/ipc-bridge';
 import { CONTENT_SECURITY_POLICY } from '../server/csp';
 import { buildMenuTemplate } from './menu';
+import { isAppUrl, isExternalLinkAllowed, secureWebPreferences } from './security';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const rendererUrl = process.env.ELECTRON_RENDERER_URL;
 const rendererFile = path.join(here, '../renderer/index.html');
 let mainWindow: BrowserWindow | null = null;
 
-function isOurPage(url: string): boolean {
-  if (rendererUrl) return url.startsWith(rendererUrl);
-  try {
-    return new URL(url).protocol === 'file:' && fileURLToPath(url) === rendererFile;
-  } catch {
-    return false;
-  }
-}
+const isOurPage = (url: string) => isAppUrl(url, { devServerUrl: rendererUrl, rendererFile });
 
 function sendMenu(command: MenuCommand) {
   mainWindow?.webContents.send(EVENT_CHANNEL, 'menu', { command });
@@ -35,14 +29,7 @@ async function createWindow() {
     minHeight: 600,
     title: 'Poster Studio',
     show: false,
-    webPreferences: {
-      preload: path.join(here, '../preload/index.cjs'),
-      contextIsolation: true,
-      sandbox: true,
-      nodeIntegration: false,
-      webSecurity: true,
-      spellcheck: false,
-    },
+    webPreferences: secureWebPreferences(path.join(here, '../preload/index.cjs')),
   });
   mainWindow = win;
   win.on('ready-to-show', () => win.show());
@@ -54,7 +41,7 @@ async function createWindow() {
     if (!isOurPage(url)) e.preventDefault();
   });
   win.webContents.setWindowOpenHandler(({ url }) => {
-    if (/^https:\/\//.test(url)) void shell.openExternal(url);
+    if (isExternalLinkAllowed(url)) void shell.openExternal(url);
     return { action: 'deny' };
   });
   if (rendererUrl) await win.loadURL(rendererUrl);

@@ -1,0 +1,99 @@
+// Starts the real back end in web mode with the built renderer, and Debian's Chromium through
+// playwright-core, for end-to-end tests and the benchmark.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { type Browser, type Page, chromium } from 'playwright-core';
+import { createBackend } from '../../electron/api/backend';
+import { type WebServer, startWebServer } from '../../electron/server/web-server';
+
+const root = path.resolve(import.meta.dirname, '../..');
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+export function ensureBuilt(): string {
+  const dir = path.join(root, 'out/renderer');
+  if (!existsSync(path.join(dir, 'index.html'))) {
+    execFileSync(process.execPath, [path.join(root, 'node_modules/.bin/electron-vite'), 'build'], { cwd: root, stdio: 'inherit' });
+  }
+  return dir;
+}
+
+export interface Harness {
+  server: WebServer;
+  browser: Browser;
+  dataDir: string;
+  projectsDir: string;
+  newPage(): Promise<Page>;
+  close(): Promise<void>;
+}
+
+export async function startHarness(): Promise<Harness> {
+  const staticDir = ensureBuilt();
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'poster-e2e-'));
+  const dataDir = path.join(tmp, 'data');
+  const projectsDir = path.join(tmp, 'projects');
+  const backend = await createBackend({ dataDir, projectsDir, shell: { transport: 'web' }, log: () => {} });
+  const server = await startWebServer({ dispatch: backend.dispatch, staticDir });
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--force-device-scale-factor=1',
+    ],
+  });
+  const pages: Page[] = [];
+  return {
+    server,
+    browser,
+    dataDir,
+    projectsDir,
+    async newPage() {
+      const page = await browser.newPage({ viewport: { width: 1400, height: 900 }, locale: 'en-GB' });
+      page.on('pageerror', (e) => console.error(`[browser] ${e.message}`));
+      pages.push(page);
+      await page.goto(server.appUrl);
+      await page.waitForSelector('.canvas-host canvas.lower-canvas');
+      return page;
+    },
+    async close() {
+      await browser.close();
+      await server.close();
+      rmSync(tmp, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The canvas view: page-trim origin in CSS px (relative to the canvas) and px per mm. */
+export async function canvasView(page: Page) {
+  return page.evaluate(() => {
+    const host = document.querySelector<HTMLElement>('[data-testid=canvas-host]')!;
+    const canvas = host.querySelector('canvas.lower-canvas')!.getBoundingClientRect();
+    return { zoom: Number(host.dataset.zoom), originX: Number(host.dataset.originX), originY: Number(host.dataset.originY), left: canvas.left, top: canvas.top };
+  });
+}
+
+/** Reads the properties panel's X/Y/width/height fields (mm) of the selected element. */
+export async function elementBox(page: Page) {
+  const read = async (key: string) => Number(await page.inputValue(`[data-testid=el-${key}]`));
+  return { x: await read('x'), y: await read('y'), width: await read('width'), height: await read('height') };
+}
+
+/** RGBA of the canvas's own pixels at a CSS position relative to the canvas. */
+export async function canvasPixel(page: Page, x: number, y: number): Promise<[number, number, number, number]> {
+  return page.evaluate(
+    ([px, py]) => {
+      const c = document.querySelector<HTMLCanvasElement>('.canvas-host canvas.lower-canvas')!;
+      const scale = c.width / c.getBoundingClientRect().width;
+      const d = c.getContext('2d')!.getImageData(Math.round(px! * scale), Math.round(py! * scale), 1, 1).data;
+      return [d[0]!, d[1]!, d[2]!, d[3]!] as [number, number, number, number];
+    },
+    [x, y],
+  );
+}
