@@ -28,7 +28,14 @@ mkdirSync(outDir, { recursive: true });
 const report = path.join(outDir, 'vitest-report.json');
 rmSync(report, { force: true });
 const extra = process.argv.slice(2);
-run(process.execPath, [path.join(root, 'node_modules/.bin/vitest'), 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...extra]);
+run(process.execPath, [
+  path.join(root, 'node_modules/.bin/vitest'),
+  'run',
+  '--reporter=default',
+  '--reporter=json',
+  `--outputFile.json=${report}`,
+  ...extra,
+]);
 
 let passed = 0;
 let failed = 0;

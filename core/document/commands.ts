@@ -2,7 +2,7 @@
 // the new document and the command that undoes it, so history is a list of command pairs.
 import type { ElementId, PageId } from '../ids';
 import { boundsOf, childToParent, unionBounds } from './geometry';
-import { type Asset, type Element, ElementSchema, type GroupElement, type Page, type PosterDocument } from './schema';
+import { type Asset, type Element, ElementSchema, type GroupElement, type Page, PageSchema, type PosterDocument } from './schema';
 import { formatZodError } from './validate';
 
 /** Element fields a command may change; id and type are fixed for an element's life. */
@@ -59,16 +59,37 @@ function indexOfElement(page: Page, id: ElementId): number {
 }
 
 // A group's children may be replaced (resizing a group scales them); validation checks them.
+function idsIn(el: Element): string[] {
+  return el.type === 'group' ? [el.id, ...el.children.flatMap(idsIn)] : [el.id];
+}
+
+function allElementIds(doc: PosterDocument): Set<string> {
+  return new Set(doc.pages.flatMap((p) => p.elements.flatMap(idsIn)));
+}
+
+const PagePatchSchema = PageSchema.pick({
+  name: true,
+  width: true,
+  height: true,
+  bleed: true,
+  safeMargin: true,
+  background: true,
+}).partial();
+
 const FIXED_KEYS = new Set(['id', 'type']);
 
 function applyOne(doc: PosterDocument, cmd: Command): Applied {
   switch (cmd.type) {
     case 'addElements': {
       const page = getPage(doc, cmd.pageId);
-      const ids = new Set(page.elements.map((e) => e.id));
+      const ids = allElementIds(doc);
       for (const el of cmd.elements) {
-        if (ids.has(el.id)) throw new CommandError(`Element ${el.id} already exists`);
-        ids.add(el.id);
+        for (const id of idsIn(el)) {
+          if (ids.has(id)) throw new CommandError(`Element ${id} already exists`);
+          ids.add(id);
+        }
+        const check = ElementSchema.safeParse(el);
+        if (!check.success) throw new CommandError(`Invalid ${el.type}: ${formatZodError(check.error).message}`);
       }
       const index = cmd.index ?? page.elements.length;
       if (index < 0 || index > page.elements.length) throw new CommandError(`Index ${index} out of range`);
@@ -140,6 +161,8 @@ function applyOne(doc: PosterDocument, cmd: Command): Applied {
         }
         (before as Record<string, unknown>)[key] = page[key];
       }
+      const check = PagePatchSchema.safeParse(cmd.patch);
+      if (!check.success) throw new CommandError(`Invalid page setting: ${formatZodError(check.error).message}`);
       return {
         doc: withPage(doc, cmd.pageId, (p) => ({ ...p, ...cmd.patch })),
         inverse: { type: 'updatePage', pageId: cmd.pageId, patch: before },
@@ -150,11 +173,18 @@ function applyOne(doc: PosterDocument, cmd: Command): Applied {
     case 'addAssets': {
       const assets = { ...doc.assets };
       const added: string[] = [];
+      const replaced: Asset[] = [];
       for (const a of cmd.assets) {
-        if (!assets[a.sha256]) added.push(a.sha256);
+        const previous = assets[a.sha256];
+        if (previous) replaced.push(previous);
+        else added.push(a.sha256);
         assets[a.sha256] = a;
       }
-      return { doc: { ...doc, assets }, inverse: { type: 'removeAssets', sha256s: added } };
+      const inverse: Command = { type: 'removeAssets', sha256s: added };
+      return {
+        doc: { ...doc, assets },
+        inverse: replaced.length ? { type: 'batch', commands: [inverse, { type: 'addAssets', assets: replaced }] } : inverse,
+      };
     }
     case 'removeAssets': {
       const assets = { ...doc.assets };
@@ -169,6 +199,7 @@ function applyOne(doc: PosterDocument, cmd: Command): Applied {
     case 'group': {
       const page = getPage(doc, cmd.pageId);
       if (cmd.ids.length < 1) throw new CommandError('Nothing to group');
+      if (allElementIds(doc).has(cmd.groupId)) throw new CommandError(`Element ${cmd.groupId} already exists`);
       const members = new Set(cmd.ids);
       const indices = cmd.ids.map((id) => indexOfElement(page, id));
       const picked = page.elements.filter((e) => members.has(e.id));

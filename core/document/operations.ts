@@ -24,14 +24,20 @@ function withFreshIds(el: Element): Element {
   return { ...el, id: newElementId() };
 }
 
-/** Copies placed just above their originals in z-order, offset by `offset` mm. */
+/** Copies placed directly above their originals in z-order, offset by `offset` mm. */
 export function duplicate(page: Page, ids: readonly ElementId[], offset = 5): { command: Command; newIds: ElementId[] } {
-  const originals = pick(page, ids);
-  const copies = originals.map((e) => ({ ...withFreshIds(e), x: e.x + offset, y: e.y + offset }));
-  return {
-    command: { type: 'addElements', pageId: page.id, elements: copies, index: page.elements.length },
-    newIds: copies.map((c) => c.id),
-  };
+  const set = new Set(ids);
+  const commands: Command[] = [];
+  const newIds: ElementId[] = [];
+  let inserted = 0;
+  page.elements.forEach((e, i) => {
+    if (!set.has(e.id)) return;
+    const copy = { ...withFreshIds(e), x: e.x + offset, y: e.y + offset };
+    inserted += 1;
+    commands.push({ type: 'addElements', pageId: page.id, elements: [copy], index: i + inserted });
+    newIds.push(copy.id);
+  });
+  return { command: { type: 'batch', commands }, newIds };
 }
 
 export function remove(page: Page, ids: readonly ElementId[]): Command {

@@ -36,6 +36,24 @@ export function formatZodError(error: z.ZodError): { message: string; path: stri
   return { message: `${path}: ${issue?.message ?? 'invalid'}${more}`, path };
 }
 
+/** Deepest group nesting in the (not yet validated) pages, found without recursion. */
+function groupDepth(doc: Record<string, unknown>): number {
+  let max = 0;
+  const stack: [unknown, number][] = [];
+  if (Array.isArray(doc.pages)) for (const p of doc.pages) if (p && Array.isArray(p.elements)) stack.push([p.elements, 0]);
+  while (stack.length) {
+    const [els, d] = stack.pop() as [unknown[], number];
+    for (const el of els) {
+      const children = (el as { children?: unknown } | null)?.children;
+      if (Array.isArray(children)) {
+        max = Math.max(max, d + 1);
+        stack.push([children, d + 1]);
+      }
+    }
+  }
+  return max;
+}
+
 function depthExceeds(value: unknown, limit: number): boolean {
   // Iterative so a hostile, deeply nested file cannot overflow the stack in the validator.
   const stack: [unknown, number][] = [[value, 0]];
@@ -81,8 +99,8 @@ export function migrateDocument(
 /** Validates untrusted data as a current-version document, migrating older versions first. */
 export function parseDocument(raw: unknown, migrations: Migrations = MIGRATIONS): PosterDocument {
   const migrated = migrateDocument(raw, migrations);
-  // Elements nest at most MAX_GROUP_DEPTH groups deep; each level is a few objects deep in JSON.
-  if (depthExceeds(migrated, MAX_GROUP_DEPTH * 3 + 10)) {
+  // Bounded depth first, so the recursive schema below cannot overflow the stack.
+  if (depthExceeds(migrated, MAX_GROUP_DEPTH * 2 + 16) || groupDepth(migrated) > MAX_GROUP_DEPTH) {
     throw new DocumentError(`Groups are nested too deeply (limit ${MAX_GROUP_DEPTH}).`, 'invalid');
   }
   const result = DocumentSchema.safeParse(migrated);

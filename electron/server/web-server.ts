@@ -83,7 +83,13 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
   const allowedOrigins = () => new Set([`http://127.0.0.1:${port}`, `http://localhost:${port}`]);
 
   async function serveStatic(req: http.IncomingMessage, res: http.ServerResponse, pathname: string) {
-    const rel = pathname === '/' ? 'index.html' : decodeURIComponent(pathname).replace(/^\/+/, '');
+    let rel: string;
+    try {
+      rel = pathname === '/' ? 'index.html' : decodeURIComponent(pathname).replace(/^\/+/, '');
+    } catch {
+      res.writeHead(400, { 'content-type': 'text/plain' }).end('Bad path');
+      return;
+    }
     const file = path.resolve(staticDir, rel);
     if (!file.startsWith(staticDir + path.sep)) {
       res.writeHead(404).end();

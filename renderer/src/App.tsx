@@ -7,7 +7,7 @@ import { useEditor } from './hooks';
 import { I18nContext, initialLang, translator } from './i18n';
 import type { Lang } from './i18n/strings';
 import { CanvasView } from './panels/CanvasView';
-import { type DialogRequest, DialogHost } from './panels/Dialogs';
+import { DialogHost, type DialogRequest } from './panels/Dialogs';
 import { LayersPanel } from './panels/LayersPanel';
 import { PropertiesPanel } from './panels/PropertiesPanel';
 import { Toolbar } from './panels/Toolbar';

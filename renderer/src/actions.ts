@@ -57,9 +57,13 @@ export function createActions({ store, app, canvas, pickImages }: ActionDeps) {
       const groups = page().elements.filter((e) => ids.includes(e.id) && e.type === 'group');
       if (!groups.length) return;
       const childIds = groups.flatMap((g) => (g.type === 'group' ? g.children.map((c) => c.id) : []));
-      store.execute({ type: 'batch', commands: groups.map((g) => ({ type: 'ungroup' as const, pageId: page().id, groupId: g.id })) }, 'Ungroup', {
-        select: childIds,
-      });
+      store.execute(
+        { type: 'batch', commands: groups.map((g) => ({ type: 'ungroup' as const, pageId: page().id, groupId: g.id })) },
+        'Ungroup',
+        {
+          select: childIds,
+        },
+      );
     },
     addRect: () => {
       const p = page();
@@ -81,7 +85,12 @@ export function createActions({ store, app, canvas, pickImages }: ActionDeps) {
     zoomIn: () => canvas()?.zoomBy(1.25),
     zoomOut: () => canvas()?.zoomBy(0.8),
     zoomFit: () => canvas()?.fit(),
-    selectAll: () => store.select(page().elements.filter((e) => !e.hidden && !e.locked).map((e) => e.id)),
+    selectAll: () =>
+      store.select(
+        page()
+          .elements.filter((e) => !e.hidden && !e.locked)
+          .map((e) => e.id),
+      ),
     deselect: () => store.select([]),
   };
   return a;

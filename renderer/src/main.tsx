@@ -1,6 +1,6 @@
 import { createRoot } from 'react-dom/client';
-import { createApiClient } from './api/client';
 import { App } from './App';
+import { createApiClient } from './api/client';
 import './styles.css';
 
 const root = createRoot(document.getElementById('root') as HTMLElement);

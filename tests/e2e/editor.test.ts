@@ -8,7 +8,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ImageElement, PosterDocument } from '../../core/document/schema';
 import { encodePng } from '../helpers/png';
-import { type Harness, canvasPixel, canvasView, elementBox, startHarness } from './harness';
+import { canvasPixel, canvasView, elementBox, type Harness, startHarness } from './harness';
 
 // A 400 x 300 image with four flat quadrants, so any placement error shows as a wrong colour.
 const QUADRANTS: [number, number, number][] = [

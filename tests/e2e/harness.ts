@@ -4,9 +4,9 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { type Browser, type Page, chromium } from 'playwright-core';
+import { type Browser, chromium, type Page } from 'playwright-core';
 import { createBackend } from '../../electron/api/backend';
-import { type WebServer, startWebServer } from '../../electron/server/web-server';
+import { startWebServer, type WebServer } from '../../electron/server/web-server';
 
 const root = path.resolve(import.meta.dirname, '../..');
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -75,7 +75,13 @@ export async function canvasView(page: Page) {
   return page.evaluate(() => {
     const host = document.querySelector<HTMLElement>('[data-testid=canvas-host]')!;
     const canvas = host.querySelector('canvas.lower-canvas')!.getBoundingClientRect();
-    return { zoom: Number(host.dataset.zoom), originX: Number(host.dataset.originX), originY: Number(host.dataset.originY), left: canvas.left, top: canvas.top };
+    return {
+      zoom: Number(host.dataset.zoom),
+      originX: Number(host.dataset.originX),
+      originY: Number(host.dataset.originY),
+      left: canvas.left,
+      top: canvas.top,
+    };
   });
 }
 

@@ -1,6 +1,6 @@
 // electron-builder.yml: every path it names exists, its keys are ones electron-builder knows,
 // and the native onnxruntime binaries it unpacks from the asar are really there.
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -53,7 +53,11 @@ describe('electron-builder.yml', () => {
       .map((f) => path.relative(root, f).split(path.sep).join('/'))
       .filter((f) => /\.(node|so(\.\d+)*|dylib|dll)$/.test(f));
     expect(natives.length).toBeGreaterThan(0);
-    for (const f of natives) expect(patterns.some((g) => globToRegExp(g).test(f)), `${f} would stay inside the asar`).toBe(true);
+    for (const f of natives)
+      expect(
+        patterns.some((g) => globToRegExp(g).test(f)),
+        `${f} would stay inside the asar`,
+      ).toBe(true);
   });
 
   it('packages the built app and its entry points', () => {

@@ -48,7 +48,11 @@ describe('window security', () => {
     const html = readFileSync(path.join(root, 'renderer/index.html'), 'utf8');
     const meta = /Content-Security-Policy"\s+content="([^"]+)"/.exec(html)?.[1] ?? '';
     for (const directive of ['script-src', 'connect-src', 'img-src', 'object-src']) {
-      const pick = (s: string) => s.split(';').map((d) => d.trim()).find((d) => d.startsWith(directive));
+      const pick = (s: string) =>
+        s
+          .split(';')
+          .map((d) => d.trim())
+          .find((d) => d.startsWith(directive));
       expect(pick(meta), directive).toBe(pick(csp));
     }
   });

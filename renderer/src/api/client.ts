@@ -2,8 +2,8 @@
 // calls go over HTTP with the per-run token taken from the page URL's fragment.
 import { decodeMessage, encodeMessage } from '../../../core/api/codec';
 import {
-  ApiError,
   type ApiArgsOf,
+  ApiError,
   type ApiEventName,
   type ApiEvents,
   type ApiMethod,

@@ -7,7 +7,14 @@ export interface GuideOptions {
   showSafe: boolean;
 }
 
-export function drawGuides(ctx: CanvasRenderingContext2D, vpt: number[], page: Page, cssWidth: number, cssHeight: number, opts: GuideOptions) {
+export function drawGuides(
+  ctx: CanvasRenderingContext2D,
+  vpt: number[],
+  page: Page,
+  cssWidth: number,
+  cssHeight: number,
+  opts: GuideOptions,
+) {
   const [z, , , , px, py] = vpt as [number, number, number, number, number, number];
   const sx = (mm: number) => px + mm * z;
   const sy = (mm: number) => py + mm * z;

@@ -51,7 +51,14 @@ export class PageCanvas {
       stopContextMenu: true,
     });
     this.ctx = { images, requestRender: () => this.canvas.requestRenderAll() };
-    this.pageRect = new Rect({ selectable: false, evented: false, originX: 'left', originY: 'top', objectCaching: false, excludeFromExport: true });
+    this.pageRect = new Rect({
+      selectable: false,
+      evented: false,
+      originX: 'left',
+      originY: 'top',
+      objectCaching: false,
+      excludeFromExport: true,
+    });
     this.canvas.add(this.pageRect);
     this.bindEvents();
     this.resizeObserver = new ResizeObserver(() => this.resize());
@@ -88,7 +95,14 @@ export class PageCanvas {
     try {
       const page = this.page;
       const b = page.bleed;
-      this.pageRect.set({ left: -b, top: -b, width: page.width + 2 * b, height: page.height + 2 * b, fill: page.background, strokeWidth: 0 });
+      this.pageRect.set({
+        left: -b,
+        top: -b,
+        width: page.width + 2 * b,
+        height: page.height + 2 * b,
+        fill: page.background,
+        strokeWidth: 0,
+      });
       const active = this.canvas.getActiveObject();
       // Objects inside an ActiveSelection hold group-relative coordinates; release them first.
       if (active instanceof ActiveSelection) this.canvas.discardActiveObject();
@@ -133,7 +147,7 @@ export class PageCanvas {
 
   private syncSelection(): void {
     const ids = this.store.getState().selection;
-    const objs = ids.map((id) => this.entries.get(id)?.obj).filter((o): o is FabricObject => Boolean(o && o.visible));
+    const objs = ids.map((id) => this.entries.get(id)?.obj).filter((o): o is FabricObject => Boolean(o?.visible));
     const current = this.canvas.getActiveObjects();
     if (objs.length === current.length && objs.every((o) => current.includes(o))) return;
     this.canvas.discardActiveObject();
@@ -157,8 +171,12 @@ export class PageCanvas {
     c.on('selection:updated', selectionChanged);
     c.on('selection:cleared', selectionChanged);
     c.on('object:modified', (e) => this.commitTransform(e.target, e.action));
+    // With localStorage.posterProfile = '1', each render is a performance measure (for the bench).
+    const profile = localStorage.getItem('posterProfile') === '1';
+    if (profile) c.on('before:render', () => performance.mark('poster:render-start'));
     c.on('after:render', ({ ctx }) => {
       drawGuides(ctx, c.viewportTransform, this.page, c.getWidth(), c.getHeight(), this.guides);
+      if (profile) performance.measure('poster:render', 'poster:render-start');
       if (this.onFirstPaint) {
         const cb = this.onFirstPaint;
         this.onFirstPaint = null;

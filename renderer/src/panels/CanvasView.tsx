@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
-import { PageCanvas } from '../canvas/page-canvas';
 import type { ImageCache } from '../canvas/image-cache';
+import { PageCanvas } from '../canvas/page-canvas';
 import { useI18n } from '../i18n';
 import type { AppController } from '../state/app-controller';
 import type { EditorStore } from '../state/editor-store';

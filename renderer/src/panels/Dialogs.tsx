@@ -62,13 +62,6 @@ function OpenDialog({ api, done }: { api: PosterApi; done(v: string | null): voi
     api.call('project.recent', {}).then(setRecent, () => {});
     api.call('project.list', {}).then(setListing, () => {});
   }, [api]);
-  const Item = ({ p, title, note, missing }: { p: string; title: string; note: string; missing?: boolean }) => (
-    <li>
-      <button type="button" disabled={missing} onClick={() => done(p)} title={p} data-testid="open-item" data-path={p}>
-        <strong>{title}</strong> <small>{note}</small>
-      </button>
-    </li>
-  );
   return (
     <form
       onSubmit={(e) => {
@@ -82,7 +75,14 @@ function OpenDialog({ api, done }: { api: PosterApi; done(v: string | null): voi
           <h4>{t('recent')}</h4>
           <ul className="file-list" data-testid="recent-list">
             {recent.map((r) => (
-              <Item key={r.path} p={r.path} title={r.title} note={r.exists ? r.path : `${r.path} ${t('missingFile')}`} missing={!r.exists} />
+              <FileItem
+                done={done}
+                key={r.path}
+                p={r.path}
+                title={r.title}
+                note={r.exists ? r.path : `${r.path} ${t('missingFile')}`}
+                missing={!r.exists}
+              />
             ))}
           </ul>
         </>
@@ -92,7 +92,7 @@ function OpenDialog({ api, done }: { api: PosterApi; done(v: string | null): voi
           <h4>{t('inProjectsFolder')}</h4>
           <ul className="file-list">
             {listing.map((f) => (
-              <Item key={f.path} p={f.path} title={f.name} note={new Date(f.modifiedAt).toLocaleString()} />
+              <FileItem done={done} key={f.path} p={f.path} title={f.name} note={new Date(f.modifiedAt).toLocaleString()} />
             ))}
           </ul>
         </>
@@ -110,6 +110,16 @@ function OpenDialog({ api, done }: { api: PosterApi; done(v: string | null): voi
         </button>
       </div>
     </form>
+  );
+}
+
+function FileItem({ p, title, note, missing, done }: { p: string; title: string; note: string; missing?: boolean; done(v: string): void }) {
+  return (
+    <li>
+      <button type="button" disabled={missing} onClick={() => done(p)} title={p} data-testid="open-item" data-path={p}>
+        <strong>{title}</strong> <small>{note}</small>
+      </button>
+    </li>
   );
 }
 

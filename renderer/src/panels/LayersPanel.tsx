@@ -14,7 +14,10 @@ export function LayersPanel({ store }: { store: EditorStore }) {
   const selection = useEditor(store, (s) => s.selection);
   const pageId = useEditor(store, (s) => s.pageId);
   const toggle = (el: Element, key: 'hidden' | 'locked') =>
-    store.execute({ type: 'updateElements', pageId, updates: [{ id: el.id, patch: { [key]: !el[key] } }] }, key === 'hidden' ? 'Show/hide' : 'Lock/unlock');
+    store.execute(
+      { type: 'updateElements', pageId, updates: [{ id: el.id, patch: { [key]: !el[key] } }] },
+      key === 'hidden' ? 'Show/hide' : 'Lock/unlock',
+    );
   const click = (e: React.MouseEvent, id: ElementId) => {
     if (e.shiftKey || e.metaKey || e.ctrlKey) {
       store.select(selection.includes(id) ? selection.filter((x) => x !== id) : [...selection, id]);

@@ -1,6 +1,6 @@
 import type { ElementPatch } from '../../../core/document/commands';
 import type { Element, Page } from '../../../core/document/schema';
-import { PAGE_PRESETS, matchPreset, presetSize } from '../../../core/units';
+import { matchPreset, PAGE_PRESETS, presetSize } from '../../../core/units';
 import { useEditor } from '../hooks';
 import { useI18n } from '../i18n';
 import { PRESET_LABELS_ZH } from '../i18n/strings';
@@ -67,19 +67,62 @@ function PageSettings({ store, page }: { store: EditorStore; page: Page }) {
           </label>
         ))}
       </div>
-      <NumberField label={t('width')} unit="mm" value={page.width} min={10} max={10000} onCommit={(v) => update({ width: v })} testid="page-width" />
-      <NumberField label={t('height')} unit="mm" value={page.height} min={10} max={10000} onCommit={(v) => update({ height: v })} testid="page-height" />
-      <NumberField label={t('bleed')} unit="mm" value={page.bleed} min={0} max={50} onCommit={(v) => update({ bleed: v })} testid="page-bleed" />
-      <NumberField label={t('safeMargin')} unit="mm" value={page.safeMargin} min={0} max={500} onCommit={(v) => update({ safeMargin: v })} />
+      <NumberField
+        label={t('width')}
+        unit="mm"
+        value={page.width}
+        min={10}
+        max={10000}
+        onCommit={(v) => update({ width: v })}
+        testid="page-width"
+      />
+      <NumberField
+        label={t('height')}
+        unit="mm"
+        value={page.height}
+        min={10}
+        max={10000}
+        onCommit={(v) => update({ height: v })}
+        testid="page-height"
+      />
+      <NumberField
+        label={t('bleed')}
+        unit="mm"
+        value={page.bleed}
+        min={0}
+        max={50}
+        onCommit={(v) => update({ bleed: v })}
+        testid="page-bleed"
+      />
+      <NumberField
+        label={t('safeMargin')}
+        unit="mm"
+        value={page.safeMargin}
+        min={0}
+        max={500}
+        onCommit={(v) => update({ safeMargin: v })}
+      />
       <ColorField label={t('background')} value={page.background} onCommit={(v) => v && update({ background: v })} />
     </div>
   );
 }
 
-function ElementSettings({ store, page, el, assets }: { store: EditorStore; page: Page; el: Element; assets: Record<string, { width: number; height: number }> }) {
+function ElementSettings({
+  store,
+  page,
+  el,
+  assets,
+}: {
+  store: EditorStore;
+  page: Page;
+  el: Element;
+  assets: Record<string, { width: number; height: number }>;
+}) {
   const { t } = useI18n();
   const set = (patch: ElementPatch, field: string) =>
-    store.execute({ type: 'updateElements', pageId: page.id, updates: [{ id: el.id, patch }] }, 'Edit properties', { mergeKey: `${el.id}:${field}` });
+    store.execute({ type: 'updateElements', pageId: page.id, updates: [{ id: el.id, patch }] }, 'Edit properties', {
+      mergeKey: `${el.id}:${field}`,
+    });
   const num = (key: 'x' | 'y' | 'width' | 'height', label: string, min?: number) => (
     <NumberField label={label} unit="mm" value={el[key]} min={min} onCommit={(v) => set({ [key]: v }, key)} testid={`el-${key}`} />
   );
@@ -89,7 +132,12 @@ function ElementSettings({ store, page, el, assets }: { store: EditorStore; page
     <div className="section" data-testid="element-settings">
       <label className="field">
         <span>{t('name')}</span>
-        <input type="text" defaultValue={el.name} key={el.id + el.name} onBlur={(e) => e.target.value !== el.name && set({ name: e.target.value.slice(0, 200) }, 'name')} />
+        <input
+          type="text"
+          defaultValue={el.name}
+          key={el.id + el.name}
+          onBlur={(e) => e.target.value !== el.name && set({ name: e.target.value.slice(0, 200) }, 'name')}
+        />
       </label>
       <div className="grid2">
         {num('x', 'X')}
@@ -97,23 +145,73 @@ function ElementSettings({ store, page, el, assets }: { store: EditorStore; page
         {num('width', t('width'), 0.1)}
         {num('height', t('height'), 0.1)}
       </div>
-      <NumberField label={t('rotation')} unit="°" value={el.rotation} min={-360} max={360} onCommit={(v) => set({ rotation: v }, 'rotation')} testid="el-rotation" />
-      <NumberField label={t('opacity')} unit="%" value={el.opacity * 100} min={0} max={100} digits={0} onCommit={(v) => set({ opacity: v / 100 }, 'opacity')} />
+      <NumberField
+        label={t('rotation')}
+        unit="°"
+        value={el.rotation}
+        min={-360}
+        max={360}
+        onCommit={(v) => set({ rotation: v }, 'rotation')}
+        testid="el-rotation"
+      />
+      <NumberField
+        label={t('opacity')}
+        unit="%"
+        value={el.opacity * 100}
+        min={0}
+        max={100}
+        digits={0}
+        onCommit={(v) => set({ opacity: v / 100 }, 'opacity')}
+      />
       {el.type === 'shape' && (
         <>
           <ColorField label={t('fill')} value={el.fill} allowNone noneLabel={t('none')} onCommit={(v) => set({ fill: v }, 'fill')} />
-          <ColorField label={t('stroke')} value={el.stroke} allowNone noneLabel={t('none')} onCommit={(v) => set({ stroke: v, strokeWidth: v && el.strokeWidth === 0 ? 1 : el.strokeWidth }, 'stroke')} />
-          <NumberField label={t('strokeWidth')} unit="mm" value={el.strokeWidth} min={0} max={1000} step={0.25} onCommit={(v) => set({ strokeWidth: v }, 'strokeWidth')} />
-          {el.shape === 'rect' && <NumberField label={t('cornerRadius')} unit="mm" value={el.cornerRadius} min={0} onCommit={(v) => set({ cornerRadius: v }, 'cornerRadius')} />}
+          <ColorField
+            label={t('stroke')}
+            value={el.stroke}
+            allowNone
+            noneLabel={t('none')}
+            onCommit={(v) => set({ stroke: v, strokeWidth: v && el.strokeWidth === 0 ? 1 : el.strokeWidth }, 'stroke')}
+          />
+          <NumberField
+            label={t('strokeWidth')}
+            unit="mm"
+            value={el.strokeWidth}
+            min={0}
+            max={1000}
+            step={0.25}
+            onCommit={(v) => set({ strokeWidth: v }, 'strokeWidth')}
+          />
+          {el.shape === 'rect' && (
+            <NumberField
+              label={t('cornerRadius')}
+              unit="mm"
+              value={el.cornerRadius}
+              min={0}
+              onCommit={(v) => set({ cornerRadius: v }, 'cornerRadius')}
+            />
+          )}
         </>
       )}
       {el.type === 'text' && (
         <>
           <label className="field column">
             <span>{t('content')}</span>
-            <textarea rows={4} defaultValue={el.text} key={el.id + el.text} onBlur={(e) => e.target.value !== el.text && set({ text: e.target.value }, 'text')} />
+            <textarea
+              rows={4}
+              defaultValue={el.text}
+              key={el.id + el.text}
+              onBlur={(e) => e.target.value !== el.text && set({ text: e.target.value }, 'text')}
+            />
           </label>
-          <NumberField label={t('fontSize')} unit="pt" value={el.fontSize} min={1} max={5000} onCommit={(v) => set({ fontSize: v }, 'fontSize')} />
+          <NumberField
+            label={t('fontSize')}
+            unit="pt"
+            value={el.fontSize}
+            min={1}
+            max={5000}
+            onCommit={(v) => set({ fontSize: v }, 'fontSize')}
+          />
           <ColorField label={t('colour')} value={el.color} onCommit={(v) => v && set({ color: v }, 'color')} />
           <label className="field">
             <span>{t('align')}</span>

@@ -14,11 +14,17 @@ interface Props {
 
 const mod = navigator.platform.toLowerCase().includes('mac') ? '⌘' : 'Ctrl+';
 
-export function Toolbar({ store, actions: a, zoom, showGuides, setShowGuides }: Props) {
-  const { t, lang, setLang } = useI18n();
-  const s = useEditor(store, (st) => st);
-  const hasSel = s.selection.length > 0;
-  const Btn = (p: { label: string; icon: React.ReactNode; onClick(): void; disabled?: boolean; keys?: string; testid?: string }) => (
+interface BtnProps {
+  label: string;
+  icon: React.ReactNode;
+  onClick(): void;
+  disabled?: boolean;
+  keys?: string;
+  testid?: string;
+}
+
+function Btn(p: BtnProps) {
+  return (
     <button
       type="button"
       className="tool"
@@ -33,6 +39,12 @@ export function Toolbar({ store, actions: a, zoom, showGuides, setShowGuides }: 
       </span>
     </button>
   );
+}
+
+export function Toolbar({ store, actions: a, zoom, showGuides, setShowGuides }: Props) {
+  const { t, lang, setLang } = useI18n();
+  const s = useEditor(store, (st) => st);
+  const hasSel = s.selection.length > 0;
   return (
     <header className="toolbar" role="toolbar">
       <div className="group">
@@ -48,8 +60,22 @@ export function Toolbar({ store, actions: a, zoom, showGuides, setShowGuides }: 
         <Btn label={t('text')} icon="T" onClick={a.addText} testid="add-text" />
       </div>
       <div className="group">
-        <Btn label={s.undoLabel ? `${t('undo')}: ${s.undoLabel}` : t('undo')} icon="↶" onClick={a.undo} disabled={!s.canUndo} keys={`${mod}Z`} testid="undo" />
-        <Btn label={s.redoLabel ? `${t('redo')}: ${s.redoLabel}` : t('redo')} icon="↷" onClick={a.redo} disabled={!s.canRedo} keys={`${mod}Shift+Z`} testid="redo" />
+        <Btn
+          label={s.undoLabel ? `${t('undo')}: ${s.undoLabel}` : t('undo')}
+          icon="↶"
+          onClick={a.undo}
+          disabled={!s.canUndo}
+          keys={`${mod}Z`}
+          testid="undo"
+        />
+        <Btn
+          label={s.redoLabel ? `${t('redo')}: ${s.redoLabel}` : t('redo')}
+          icon="↷"
+          onClick={a.redo}
+          disabled={!s.canRedo}
+          keys={`${mod}Shift+Z`}
+          testid="redo"
+        />
         <Btn label={t('duplicate')} icon={<Icon name="duplicate" />} onClick={a.duplicate} disabled={!hasSel} keys={`${mod}D`} />
         <Btn label={t('delete')} icon={<Icon name="delete" />} onClick={a.delete} disabled={!hasSel} keys="Del" />
       </div>

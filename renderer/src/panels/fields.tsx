@@ -52,11 +52,22 @@ export function NumberField(props: {
   );
 }
 
-export function ColorField(props: { label: string; value: string | null; allowNone?: boolean; noneLabel?: string; onCommit(v: string | null): void }) {
+export function ColorField(props: {
+  label: string;
+  value: string | null;
+  allowNone?: boolean;
+  noneLabel?: string;
+  onCommit(v: string | null): void;
+}) {
   return (
     <label className="field color">
       <span>{props.label}</span>
-      <input type="color" value={props.value ?? '#000000'} disabled={props.value === null} onChange={(e) => props.onCommit(e.target.value)} />
+      <input
+        type="color"
+        value={props.value ?? '#000000'}
+        disabled={props.value === null}
+        onChange={(e) => props.onCommit(e.target.value)}
+      />
       {props.allowNone && (
         <label className="check">
           <input type="checkbox" checked={props.value === null} onChange={(e) => props.onCommit(e.target.checked ? null : '#000000')} />

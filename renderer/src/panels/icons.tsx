@@ -15,7 +15,17 @@ const paths: Record<string, string> = {
 
 export function Icon({ name, size = 18 }: { name: keyof typeof paths | string; size?: number }) {
   return (
-    <svg width={size} height={size} viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth={1.6} strokeLinejoin="round" strokeLinecap="round" aria-hidden>
+    <svg
+      width={size}
+      height={size}
+      viewBox="0 0 24 24"
+      fill="none"
+      stroke="currentColor"
+      strokeWidth={1.6}
+      strokeLinejoin="round"
+      strokeLinecap="round"
+      aria-hidden
+    >
       <path d={paths[name] ?? ''} />
     </svg>
   );

@@ -101,7 +101,10 @@ export class AppController {
     let doc = s.doc;
     // A new project takes its title from the file name it is first saved as.
     if (doc.title === 'Untitled') {
-      const base = path.split(/[\\/]/).pop()?.replace(/\.poster$/i, '');
+      const base = path
+        .split(/[\\/]/)
+        .pop()
+        ?.replace(/\.poster$/i, '');
       if (base) doc = { ...doc, title: base };
     }
     try {

@@ -3,7 +3,7 @@
 import { Group } from 'fabric';
 import { scaleElement } from '../../../../core/document/geometry';
 import type { Element, GroupElement } from '../../../../core/document/schema';
-import { type ElementView, applyCommon, boxFrom } from './types';
+import { applyCommon, boxFrom, type ElementView } from './types';
 
 type ViewOf = (el: Element) => ElementView;
 

@@ -1,6 +1,6 @@
 import { FabricImage } from 'fabric';
 import type { ImageElement } from '../../../../core/document/schema';
-import { type ElementView, applyCommon, boxFrom } from './types';
+import { applyCommon, boxFrom, type ElementView } from './types';
 
 function placeholder(): HTMLCanvasElement {
   const c = document.createElement('canvas');
@@ -17,7 +17,7 @@ function placeholder(): HTMLCanvasElement {
 const loadedAsset = new WeakMap<FabricImage, string>();
 const latestElement = new WeakMap<FabricImage, ImageElement>();
 
-function fit(obj: FabricImage, el: ImageElement) {
+function fitToBox(obj: FabricImage, el: ImageElement) {
   const src = obj.getElement() as HTMLCanvasElement;
   obj.set({ width: src.width, height: src.height, scaleX: el.width / src.width, scaleY: el.height / src.height });
   applyCommon(obj, el);
@@ -32,7 +32,7 @@ export const imageView: ElementView<ImageElement> = {
   },
   update(obj, el, ctx) {
     const img = obj as FabricImage;
-    fit(img, el);
+    fitToBox(img, el);
     latestElement.set(img, el);
     if (loadedAsset.get(img) === el.asset) return;
     loadedAsset.set(img, el.asset);
@@ -42,7 +42,7 @@ export const imageView: ElementView<ImageElement> = {
         if (loadedAsset.get(img) !== el.asset) return;
         img.setElement(source);
         // The element may have changed while loading; re-fit to the latest box.
-        fit(img, latestElement.get(img) ?? el);
+        fitToBox(img, latestElement.get(img) ?? el);
         ctx.requestRender();
       })
       .catch(() => {

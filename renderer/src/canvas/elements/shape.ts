@@ -1,6 +1,6 @@
 import { Ellipse, type FabricObject, Rect } from 'fabric';
 import type { ShapeElement } from '../../../../core/document/schema';
-import { type ElementView, applyCommon, boxFrom } from './types';
+import { applyCommon, boxFrom, type ElementView } from './types';
 
 export const shapeView: ElementView<ShapeElement> = {
   create(el, ctx) {
@@ -9,7 +9,13 @@ export const shapeView: ElementView<ShapeElement> = {
     return obj;
   },
   update(obj, el) {
-    const paint = { fill: el.fill ?? 'transparent', stroke: el.stroke ?? undefined, strokeWidth: el.stroke ? el.strokeWidth : 0, scaleX: 1, scaleY: 1 };
+    const paint = {
+      fill: el.fill ?? 'transparent',
+      stroke: el.stroke ?? undefined,
+      strokeWidth: el.stroke ? el.strokeWidth : 0,
+      scaleX: 1,
+      scaleY: 1,
+    };
     if (obj instanceof Ellipse) obj.set({ ...paint, rx: el.width / 2, ry: el.height / 2 });
     else obj.set({ ...paint, width: el.width, height: el.height, rx: el.cornerRadius, ry: el.cornerRadius });
     applyCommon(obj, el);

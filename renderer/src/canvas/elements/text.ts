@@ -3,7 +3,7 @@
 import { Textbox } from 'fabric';
 import type { TextElement } from '../../../../core/document/schema';
 import { ptToMm } from '../../../../core/units';
-import { type ElementView, applyCommon, boxFrom } from './types';
+import { applyCommon, boxFrom, type ElementView } from './types';
 
 export const UI_FONT_STACK = '"Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "PingFang SC", "Microsoft YaHei", sans-serif';
 
@@ -25,6 +25,10 @@ export const textView: ElementView<TextElement> = {
   readBack(obj, el, t) {
     const box = boxFrom(t, obj.width, obj.height);
     const scaled = Math.abs(t.scaleY - 1) > 1e-6;
-    return { ...box, height: Math.max(el.height * Math.abs(t.scaleY), 1), ...(scaled ? { fontSize: Math.max(1, el.fontSize * Math.abs(t.scaleY)) } : {}) };
+    return {
+      ...box,
+      height: Math.max(el.height * Math.abs(t.scaleY), 1),
+      ...(scaled ? { fontSize: Math.max(1, el.fontSize * Math.abs(t.scaleY)) } : {}),
+    };
   },
 };
