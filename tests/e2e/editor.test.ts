@@ -8,7 +8,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ImageElement, PosterDocument } from '../../core/document/schema';
 import { encodePng } from '../helpers/png';
-import { canvasPixel, canvasView, elementBox, type Harness, startHarness } from './harness';
+import { canvasPixel, canvasView, elementBox, type Harness, nextBox, startHarness } from './harness';
 
 // A 400 x 300 image with four flat quadrants, so any placement error shows as a wrong colour.
 const QUADRANTS: [number, number, number][] = [
@@ -77,7 +77,7 @@ describe('editor in the browser (web mode)', () => {
     await page.mouse.move(c.x + 30, c.y + 20, { steps: 5 });
     await page.mouse.move(c.x + 60, c.y + 40, { steps: 5 });
     await page.mouse.up();
-    const moved = await elementBox(page);
+    const moved = await nextBox(page, placed);
     expect(moved.x).toBeCloseTo(placed.x + 60 / zoom, 0);
     expect(moved.y).toBeCloseTo(placed.y + 40 / zoom, 0);
     expect(moved.width).toBeCloseTo(placed.width, 1);
@@ -89,15 +89,14 @@ describe('editor in the browser (web mode)', () => {
     await page.mouse.move(br.x - 25, br.y - 25, { steps: 5 });
     await page.mouse.move(br.x - 50, br.y - 50, { steps: 5 });
     await page.mouse.up();
-    const resized = await elementBox(page);
+    const resized = await nextBox(page, moved);
     expect(resized.width).toBeLessThan(moved.width - 40 / zoom);
     expect(resized.height).toBeLessThan(moved.height - 40 / zoom);
     expect(resized.x).toBeCloseTo(moved.x, 1);
 
     // --- undo the resize: back to the moved box
     await page.keyboard.press('Control+z');
-    const undone = await elementBox(page);
-    expect(undone).toEqual(moved);
+    expect(await nextBox(page, resized)).toEqual(moved);
 
     // --- save (web mode asks for a path in the app)
     const file = path.join(h.projectsDir, 'e2e-poster.poster');
@@ -122,7 +121,7 @@ describe('editor in the browser (web mode)', () => {
     await page.click(`[data-testid=recent-list] [data-path="${file}"]`);
     await page.waitForSelector('[data-testid=layers] li');
     await page.click('[data-testid=layers] li');
-    expect(await elementBox(page)).toEqual(moved);
+    await expect.poll(() => elementBox(page)).toEqual(moved);
 
     // --- the canvas pixels show the image where the saved document says
     await page.keyboard.press('Escape'); // no selection handles over the image

@@ -87,8 +87,26 @@ export async function canvasView(page: Page) {
 
 /** Reads the properties panel's X/Y/width/height fields (mm) of the selected element. */
 export async function elementBox(page: Page) {
-  const read = async (key: string) => Number(await page.inputValue(`[data-testid=el-${key}]`));
-  return { x: await read('x'), y: await read('y'), width: await read('width'), height: await read('height') };
+  // One evaluate, so all four fields come from the same render.
+  return page.evaluate(() => {
+    const read = (key: string) => Number(document.querySelector<HTMLInputElement>(`[data-testid=el-${key}]`)?.value ?? Number.NaN);
+    return { x: read('x'), y: read('y'), width: read('width'), height: read('height') };
+  });
+}
+
+type Box = Awaited<ReturnType<typeof elementBox>>;
+
+/**
+ * The panel's fields follow the document one render later; wait until they differ from `prev`
+ * (or until `timeoutMs`), then return them.
+ */
+export async function nextBox(page: Page, prev: Box, timeoutMs = 3000): Promise<Box> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const box = await elementBox(page);
+    if (JSON.stringify(box) !== JSON.stringify(prev) || Date.now() > end) return box;
+    await page.waitForTimeout(25);
+  }
 }
 
 /** RGBA of the canvas's own pixels at a CSS position relative to the canvas. */

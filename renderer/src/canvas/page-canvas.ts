@@ -1,7 +1,7 @@
 // The Fabric canvas as a view of one page of the document. sync() makes the canvas match the
 // store; finished gestures become commands; selection flows back to the store. Scene units
 // are millimetres with the page trim's top-left at (0, 0); zoom is screen px per mm.
-import { ActiveSelection, Canvas, type FabricObject, Point, Rect, type TPointerEventInfo, util } from 'fabric';
+import { ActiveSelection, type FabricObject, Point, Rect, type TPointerEventInfo, util } from 'fabric';
 import type { ElementPatch } from '../../../core/document/commands';
 import type { Element, Page } from '../../../core/document/schema';
 import type { ElementId } from '../../../core/ids';
@@ -9,6 +9,7 @@ import type { EditorStore } from '../state/editor-store';
 import { viewOf } from './elements/registry';
 import { elementIdOf, type ViewContext } from './elements/types';
 import type { ImageCache } from './image-cache';
+import { LayeredCanvas } from './layered-canvas';
 import { drawGuides, type GuideOptions } from './overlays';
 
 const MIN_ZOOM = 0.02;
@@ -20,7 +21,7 @@ interface Entry {
 }
 
 export class PageCanvas {
-  readonly canvas: Canvas;
+  readonly canvas: LayeredCanvas;
   private readonly entries = new Map<ElementId, Entry>();
   private readonly pageRect: Rect;
   private readonly ctx: ViewContext;
@@ -40,7 +41,7 @@ export class PageCanvas {
     private readonly store: EditorStore,
     images: ImageCache,
   ) {
-    this.canvas = new Canvas(canvasEl, {
+    this.canvas = new LayeredCanvas(canvasEl, {
       preserveObjectStacking: true,
       backgroundColor: '#c8c8d0',
       selectionColor: 'rgba(40, 120, 230, 0.12)',

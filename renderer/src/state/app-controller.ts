@@ -60,6 +60,13 @@ export class AppController {
   async newDocument(presetId = 'A3'): Promise<void> {
     if (this.store.getState().dirty && !(await this.ui.confirmDiscard())) return;
     this.store.load(createDocument('Untitled', presetId), null);
+    await this.dropOwnRecovery();
+  }
+
+  /** The user chose to drop this session's unsaved work, so its recovery copy goes too. */
+  private async dropOwnRecovery(): Promise<void> {
+    if (this.autosaveTimer) clearTimeout(this.autosaveTimer);
+    await this.api.call('project.discardRecovery', { sessionId: this.sessionId }).catch(() => {});
   }
 
   async open(path?: string): Promise<boolean> {
@@ -72,6 +79,7 @@ export class AppController {
     try {
       const { path: opened, document } = await this.api.call('project.open', { path: target });
       this.store.load(document, opened);
+      await this.dropOwnRecovery();
       return true;
     } catch (e) {
       this.report(e);
