@@ -44,6 +44,18 @@ async function createWindow() {
     if (isExternalLinkAllowed(url)) void shell.openExternal(url);
     return { action: 'deny' };
   });
+  // The renderer blocks unload while the document has unsaved changes; ask before losing them.
+  win.webContents.on('will-prevent-unload', (event) => {
+    const choice = dialog.showMessageBoxSync(win, {
+      type: 'question',
+      buttons: ['Close without saving', 'Cancel'],
+      defaultId: 1,
+      cancelId: 1,
+      message: 'This poster has unsaved changes.',
+      detail: 'A recovery copy from the last autosave is kept and offered the next time the app starts.',
+    });
+    if (choice === 0) event.preventDefault();
+  });
   if (rendererUrl) await win.loadURL(rendererUrl);
   else await win.loadFile(rendererFile);
 }

@@ -100,6 +100,14 @@ export function App({ api }: { api: PosterApi }) {
     }
   }, []);
 
+  /** Removes the first offered recovery from the banner and acts on it. */
+  const takeRecovery = (act: (r: Recovery) => Promise<void>) => {
+    const r = recoveries[0];
+    if (!r) return;
+    setRecoveries((rs) => rs.slice(1));
+    void act(r);
+  };
+
   const title = useEditor(store, (s) => s.doc.title);
   const dirty = useEditor(store, (s) => s.dirty);
   const projectPath = useEditor(store, (s) => s.projectPath);
@@ -119,21 +127,13 @@ export function App({ api }: { api: PosterApi }) {
               type="button"
               className="primary"
               data-testid="recover"
-              onClick={() => {
-                const r = recoveries[0]!;
-                setRecoveries((rs) => rs.slice(1));
-                void app.recover(r);
-              }}
+              onClick={() => takeRecovery((r) => app.recover(r))}
             >
               {t('recover')}
             </button>
             <button
               type="button"
-              onClick={() => {
-                const r = recoveries[0]!;
-                setRecoveries((rs) => rs.slice(1));
-                void app.discardRecovery(r);
-              }}
+              onClick={() => takeRecovery((r) => app.discardRecovery(r))}
             >
               {t('discard')}
             </button>

@@ -5,10 +5,10 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { unzipSync } from 'fflate';
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ImageElement, PosterDocument } from '../../core/document/schema';
 import { encodePng } from '../helpers/png';
-import { canvasPixel, canvasView, elementBox, type Harness, nextBox, startHarness } from './harness';
+import { canvasPixel, canvasView, elementBox, nextBox, useHarness } from './harness';
 
 // A 400 x 300 image with four flat quadrants, so any placement error shows as a wrong colour.
 const QUADRANTS: [number, number, number][] = [
@@ -34,13 +34,7 @@ function quadrantPng(): Buffer {
 const near = (a: number, b: number, tol: number) => Math.abs(a - b) <= tol;
 const colourClose = (px: number[], c: number[], tol = 24) => c.every((v, i) => near(px[i]!, v, tol));
 
-let h: Harness;
-beforeAll(async () => {
-  h = await startHarness();
-}, 120_000);
-afterAll(async () => {
-  await h?.close();
-});
+const harness = useHarness();
 
 async function screenPoint(page: Page, mmX: number, mmY: number) {
   const v = await canvasView(page);
@@ -49,7 +43,7 @@ async function screenPoint(page: Page, mmX: number, mmY: number) {
 
 describe('editor in the browser (web mode)', () => {
   it('creates an A3 page, imports, moves, resizes, undoes, saves, reloads, reopens, and draws the image where the document says', async () => {
-    const page = await h.newPage();
+    const page = await harness().newPage();
 
     // --- A3 page from the size presets (go through A1 landscape first so the change is real)
     await page.selectOption('[data-testid=page-preset]', 'A1');
@@ -99,7 +93,7 @@ describe('editor in the browser (web mode)', () => {
     expect(await nextBox(page, resized)).toEqual(moved);
 
     // --- save (web mode asks for a path in the app)
-    const file = path.join(h.projectsDir, 'e2e-poster.poster');
+    const file = path.join(harness().projectsDir, 'e2e-poster.poster');
     await page.keyboard.press('Control+s');
     await page.fill('[data-testid=save-path]', file);
     await page.click('[data-testid=save-confirm]');

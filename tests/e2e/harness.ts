@@ -5,6 +5,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
 import { createBackend } from '../../electron/api/backend';
 import { startWebServer, type WebServer } from '../../electron/server/web-server';
 
@@ -67,6 +68,21 @@ export async function startHarness(): Promise<Harness> {
       await server.close();
       rmSync(tmp, { recursive: true, force: true });
     },
+  };
+}
+
+/** Starts one harness for the calling test file and closes it after; read it via the getter. */
+export function useHarness(): () => Harness {
+  let h: Harness | undefined;
+  beforeAll(async () => {
+    h = await startHarness();
+  }, 120_000);
+  afterAll(async () => {
+    await h?.close();
+  });
+  return () => {
+    if (!h) throw new Error('harness not started');
+    return h;
   };
 }
 

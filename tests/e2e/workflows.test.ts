@@ -4,20 +4,14 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Element } from '../../core/document/schema';
 import { createBackend } from '../../electron/api/backend';
 import { docWith, rect } from '../helpers/fixtures';
 import { encodePng } from '../helpers/png';
-import { canvasPixel, canvasView, elementBox, type Harness, startHarness } from './harness';
+import { canvasPixel, canvasView, elementBox, useHarness } from './harness';
 
-let h: Harness;
-beforeAll(async () => {
-  h = await startHarness();
-}, 120_000);
-afterAll(async () => {
-  await h?.close();
-});
+const harness = useHarness();
 
 const layerCount = (page: Page) => page.locator('[data-testid=layers] li').count();
 
@@ -28,7 +22,7 @@ async function openPath(page: Page, file: string) {
 }
 
 async function saveProject(file: string, elements: Element[]) {
-  const backend = await createBackend({ dataDir: h.dataDir, projectsDir: h.projectsDir, shell: { transport: 'web' } });
+  const backend = await createBackend({ dataDir: harness().dataDir, projectsDir: harness().projectsDir, shell: { transport: 'web' } });
   const r = await backend.dispatch('project.save', { path: file, document: docWith(elements) });
   if (!r.ok) throw new Error(r.error.message);
 }
@@ -41,7 +35,7 @@ function solidPng(w: number, hgt: number, rgb: [number, number, number]): Buffer
 
 describe('workflows in the browser (web mode)', () => {
   it('recovers unsaved work after the tab dies without saving', async () => {
-    const page = await h.newPage();
+    const page = await harness().newPage();
     await page.click('[data-testid=add-rect]');
     await page.click('[data-testid=add-ellipse]');
     expect(await layerCount(page)).toBe(2);
@@ -49,7 +43,7 @@ describe('workflows in the browser (web mode)', () => {
     await expect.poll(() => page.textContent('[data-testid=status]'), { timeout: 15_000 }).toMatch(/Autosaved/);
     await page.close({ runBeforeUnload: false }); // a crash: no save, no unload handlers
 
-    const again = await h.newPage();
+    const again = await harness().newPage();
     await again.waitForSelector('[data-testid=recovery-banner]');
     await again.click('[data-testid=recover]');
     await expect.poll(() => layerCount(again)).toBe(2);
@@ -59,19 +53,19 @@ describe('workflows in the browser (web mode)', () => {
     await again.click('[data-testid=confirm-discard]');
     await expect.poll(() => layerCount(again)).toBe(0);
     await again.close({ runBeforeUnload: false });
-    const third = await h.newPage();
+    const third = await harness().newPage();
     await third.waitForTimeout(500);
     expect(await third.locator('[data-testid=recovery-banner]').count()).toBe(0);
     await third.close({ runBeforeUnload: false });
   }, 60_000);
 
   it('refuses a damaged project with a clear message and leaves the file alone', async () => {
-    const file = path.join(h.projectsDir, 'damaged.poster');
-    const good = path.join(h.projectsDir, 'good.poster');
+    const file = path.join(harness().projectsDir, 'damaged.poster');
+    const good = path.join(harness().projectsDir, 'good.poster');
     await saveProject(good, [rect('el:r1', 10, 10, 50, 50)]);
     const bytes = readFileSync(good).subarray(0, 200); // truncated
     writeFileSync(file, bytes);
-    const page = await h.newPage();
+    const page = await harness().newPage();
     await openPath(page, file);
     const toast = await page.waitForSelector('[data-testid=toast-error]');
     expect(await toast.textContent()).toMatch(/damaged or incomplete|missing/i);
@@ -81,7 +75,7 @@ describe('workflows in the browser (web mode)', () => {
   }, 60_000);
 
   it('places a dropped image where it is dropped', async () => {
-    const page = await h.newPage();
+    const page = await harness().newPage();
     const v = await canvasView(page);
     // Drop at 100 mm, 150 mm on the page.
     const clientX = v.left + v.originX + 100 * v.zoom;
@@ -115,7 +109,7 @@ describe('workflows in the browser (web mode)', () => {
   }, 60_000);
 
   it('nudges, undoes a run of nudges in one step, duplicates and deletes from the keyboard', async () => {
-    const page = await h.newPage();
+    const page = await harness().newPage();
     await page.click('[data-testid=add-rect]');
     const start = await elementBox(page);
     await page.locator('.canvas-host').click({ position: { x: 5, y: 5 } }); // focus the canvas area, clears selection
@@ -139,7 +133,7 @@ describe('workflows in the browser (web mode)', () => {
   }, 60_000);
 
   it('switches the interface to Chinese and remembers it', async () => {
-    const page = await h.newPage();
+    const page = await harness().newPage();
     await page.click('[data-testid=lang]');
     expect(await page.textContent('.properties h2')).toBe('属性');
     expect(await page.getAttribute('[data-testid=undo]', 'aria-label')).toBe('撤销');
@@ -158,9 +152,9 @@ describe('workflows in the browser (web mode)', () => {
       elements.push(rect(`el:g${i}`, 10 + (i % 10) * 25, 250 + Math.floor(i / 10) * 18, 12, 12, { fill: '#999999' } as Partial<Element>));
     elements.push(rect('el:blue', 40, 40, 60, 60, { fill: '#1e46dc' } as Partial<Element>));
     elements.push(rect('el:red', 120, 40, 60, 60, { fill: '#dc1e1e' } as Partial<Element>));
-    const file = path.join(h.projectsDir, 'busy.poster');
+    const file = path.join(harness().projectsDir, 'busy.poster');
     await saveProject(file, elements);
-    const page = await h.newPage();
+    const page = await harness().newPage();
     await openPath(page, file);
     await expect.poll(() => layerCount(page)).toBe(82);
     await page.waitForTimeout(300);

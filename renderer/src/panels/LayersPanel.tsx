@@ -7,6 +7,11 @@ import { Icon } from './icons';
 
 const ICON: Record<Element['type'], React.ReactNode> = { image: <Icon name="image" size={14} />, shape: '▭', text: 'T', group: '▣' };
 
+const FLAGS = [
+  { key: 'hidden', on: 'eyeOff', off: 'eye' },
+  { key: 'locked', on: 'lock', off: 'unlock' },
+] as const;
+
 /** Elements top-most first, as designers expect; click selects, modifier-click adds. */
 export function LayersPanel({ store }: { store: EditorStore }) {
   const { t } = useI18n();
@@ -34,30 +39,21 @@ export function LayersPanel({ store }: { store: EditorStore }) {
               {ICON[el.type]}
             </span>
             <span className="name">{el.name}</span>
-            <button
-              type="button"
-              className={`mini${el.hidden ? ' on' : ''}`}
-              title={t('hidden')}
-              aria-pressed={el.hidden}
-              onClick={(e) => {
-                e.stopPropagation();
-                toggle(el, 'hidden');
-              }}
-            >
-              <Icon name={el.hidden ? 'eyeOff' : 'eye'} size={14} />
-            </button>
-            <button
-              type="button"
-              className={`mini${el.locked ? ' on' : ''}`}
-              title={t('locked')}
-              aria-pressed={el.locked}
-              onClick={(e) => {
-                e.stopPropagation();
-                toggle(el, 'locked');
-              }}
-            >
-              <Icon name={el.locked ? 'lock' : 'unlock'} size={14} />
-            </button>
+            {FLAGS.map((f) => (
+              <button
+                key={f.key}
+                type="button"
+                className={`mini${el[f.key] ? ' on' : ''}`}
+                title={t(f.key)}
+                aria-pressed={el[f.key]}
+                onClick={(e) => {
+                  e.stopPropagation();
+                  toggle(el, f.key);
+                }}
+              >
+                <Icon name={el[f.key] ? f.on : f.off} size={14} />
+              </button>
+            ))}
           </li>
         ))}
       </ul>

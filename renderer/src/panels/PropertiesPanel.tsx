@@ -23,6 +23,13 @@ export function PropertiesPanel({ store }: { store: EditorStore }) {
   );
 }
 
+const PAGE_FIELDS = [
+  { key: 'width', min: 10, max: 10000 },
+  { key: 'height', min: 10, max: 10000 },
+  { key: 'bleed', min: 0, max: 50 },
+  { key: 'safeMargin', min: 0, max: 500 },
+] as const;
+
 function PageSettings({ store, page }: { store: EditorStore; page: Page }) {
   const { t, lang } = useI18n();
   const match = matchPreset(page.width, page.height);
@@ -67,41 +74,18 @@ function PageSettings({ store, page }: { store: EditorStore; page: Page }) {
           </label>
         ))}
       </div>
-      <NumberField
-        label={t('width')}
-        unit="mm"
-        value={page.width}
-        min={10}
-        max={10000}
-        onCommit={(v) => update({ width: v })}
-        testid="page-width"
-      />
-      <NumberField
-        label={t('height')}
-        unit="mm"
-        value={page.height}
-        min={10}
-        max={10000}
-        onCommit={(v) => update({ height: v })}
-        testid="page-height"
-      />
-      <NumberField
-        label={t('bleed')}
-        unit="mm"
-        value={page.bleed}
-        min={0}
-        max={50}
-        onCommit={(v) => update({ bleed: v })}
-        testid="page-bleed"
-      />
-      <NumberField
-        label={t('safeMargin')}
-        unit="mm"
-        value={page.safeMargin}
-        min={0}
-        max={500}
-        onCommit={(v) => update({ safeMargin: v })}
-      />
+      {PAGE_FIELDS.map((f) => (
+        <NumberField
+          key={f.key}
+          label={t(f.key)}
+          unit="mm"
+          value={page[f.key]}
+          min={f.min}
+          max={f.max}
+          onCommit={(v) => update({ [f.key]: v })}
+          testid={`page-${f.key}`}
+        />
+      ))}
       <ColorField label={t('background')} value={page.background} onCommit={(v) => v && update({ background: v })} />
     </div>
   );
