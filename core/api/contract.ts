@@ -37,6 +37,12 @@ export const ApiArgs = {
   'project.discardRecovery': z.strictObject({ sessionId: SessionId }),
   'dialog.openProject': z.strictObject({}),
   'dialog.saveProject': z.strictObject({ suggestedName: z.string().max(255) }),
+  'fonts.list': z.strictObject({}),
+  'fonts.get': z.strictObject({ id: z.string().regex(/^[a-z0-9-]{1,64}$/, 'expected a font id') }),
+  'fonts.add': z.strictObject({
+    name: z.string().min(1).max(255),
+    bytes: Bytes.refine((b) => b.byteLength <= 128 * 1024 * 1024, 'font larger than 128 MB'),
+  }),
 } as const satisfies Record<ApiMethod, z.ZodType>;
 
 export interface AppInfo {
@@ -70,6 +76,16 @@ export interface Recovery {
   savedAt: string;
 }
 
+export interface FontInfo {
+  id: string;
+  family: string;
+  weight: number;
+  italic: boolean;
+  script: 'latin' | 'cjk';
+  source: 'bundled' | 'user';
+  bytes: number;
+}
+
 export interface ApiResults {
   'app.info': AppInfo;
   'assets.put': Asset;
@@ -84,6 +100,9 @@ export interface ApiResults {
   'project.discardRecovery': { removed: boolean };
   'dialog.openProject': { path: string | null };
   'dialog.saveProject': { path: string | null };
+  'fonts.list': FontInfo[];
+  'fonts.get': { bytes: Uint8Array };
+  'fonts.add': FontInfo;
 }
 
 export type ApiArgsOf<M extends ApiMethod> = z.infer<(typeof ApiArgs)[M]>;

@@ -13,6 +13,9 @@ export const API_METHOD_NAMES = [
   'project.discardRecovery',
   'dialog.openProject',
   'dialog.saveProject',
+  'fonts.list',
+  'fonts.get',
+  'fonts.add',
 ] as const;
 export type ApiMethod = (typeof API_METHOD_NAMES)[number];
 

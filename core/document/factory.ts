@@ -1,5 +1,6 @@
 // Defaults for new documents, pages and elements.
 import { type ElementId, newElementId, newPageId } from '../ids';
+import { DEFAULT_TEXT_STYLE } from '../typeset/types';
 import { presetSize } from '../units';
 import {
   type Asset,
@@ -72,10 +73,9 @@ export function createText(box: { x: number; y: number; width: number; height: n
   return {
     ...base(id, 'Text', box.x, box.y, box.width, box.height),
     type: 'text',
-    text,
-    fontSize: 36,
-    color: '#1a1a1a',
-    align: 'left',
+    runs: [{ text }],
+    style: { ...DEFAULT_TEXT_STYLE },
+    secondary: null,
   };
 }
 

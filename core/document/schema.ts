@@ -1,9 +1,11 @@
 // The document schema: plain JSON, versioned, validated with zod. Lengths are millimetres,
 // font sizes points, angles degrees (clockwise, about the element's centre), colours #rrggbb.
 import { z } from 'zod';
+import type { TextStyle } from '../typeset/types';
 
 export const DOCUMENT_FORMAT = 'poster-studio/document';
-export const DOCUMENT_VERSION = 1;
+/** 2: text frames hold styled runs, a text style and an optional second-language text. */
+export const DOCUMENT_VERSION = 2;
 
 /** Largest page side we accept: a 10 m banner. */
 export const MAX_PAGE_MM = 10_000;
@@ -55,14 +57,50 @@ export const ShapeElementSchema = z.strictObject({
   cornerRadius: z.number().finite().min(0).max(MAX_PAGE_MM),
 });
 
-/** A text frame. Until the typesetting engine lands it holds plain text in one style. */
+export const TextRunSchema = z.strictObject({
+  text: z.string().max(100_000),
+  bold: z.boolean().optional(),
+  color: Color.optional(),
+  /** Points; absent means the frame's size. */
+  size: z.number().finite().positive().max(5000).optional(),
+});
+
+const FamilyName = z.string().min(1).max(200);
+const Align = z.enum(['left', 'center', 'right', 'justify']);
+
+/** Typesetting settings of a text frame (see core/typeset/types.ts). Sizes in points. */
+export const TextStyleSchema = z.strictObject({
+  latinFamily: FamilyName,
+  cjkFamily: FamilyName,
+  fontSize: z.number().finite().positive().max(5000),
+  color: Color,
+  lineHeight: z.number().finite().min(0.5).max(5),
+  tracking: z.number().finite().min(-500).max(2000),
+  paragraphSpacing: z.number().finite().min(0).max(2000),
+  align: Align,
+  lastLineAlign: Align,
+  vertical: z.boolean(),
+  kinsoku: z.enum(['none', 'basic', 'gb', 'strict']),
+  compressPunctuation: z.boolean(),
+  hanLatinSpacing: z.boolean(),
+  overlongWords: z.enum(['break', 'hyphenate']),
+  fit: z.enum(['none', 'shrink', 'grow']),
+});
+
+/** A text frame: the main text (usually Chinese) and optionally its translation as one unit. */
 export const TextElementSchema = z.strictObject({
   ...elementBase,
   type: z.literal('text'),
-  text: z.string().max(100_000),
-  fontSize: z.number().finite().positive().max(5000),
-  color: Color,
-  align: z.enum(['left', 'center', 'right', 'justify']),
+  runs: z.array(TextRunSchema).max(10_000),
+  style: TextStyleSchema,
+  secondary: z
+    .strictObject({
+      runs: z.array(TextRunSchema).max(10_000),
+      ratio: z.number().finite().min(0.1).max(3),
+      gap: z.number().finite().min(0).max(2000),
+      arrangement: z.enum(['stacked', 'side-by-side']),
+    })
+    .nullable(),
 });
 
 export interface GroupElement {
@@ -159,3 +197,8 @@ export const DocumentSchema = z
     });
   });
 export type PosterDocument = z.infer<typeof DocumentSchema>;
+
+// The document's text style is exactly the typesetter's style type (checked by the compiler).
+type StyleInDocument = z.infer<typeof TextStyleSchema>;
+export type TextStyleMatches = [TextStyle] extends [StyleInDocument] ? ([StyleInDocument] extends [TextStyle] ? true : never) : never;
+export const TEXT_STYLE_MATCHES: TextStyleMatches = true;

@@ -1,6 +1,7 @@
 // Parsing untrusted document JSON: version check, migrations, schema validation, with errors
 // that name the bad field ("pages[0].elements[3].width: expected number").
 import type { z } from 'zod';
+import { DEFAULT_TEXT_STYLE } from '../typeset/types';
 import { DOCUMENT_FORMAT, DOCUMENT_VERSION, DocumentSchema, MAX_GROUP_DEPTH, type PosterDocument } from './schema';
 
 export class DocumentError extends Error {
@@ -17,8 +18,38 @@ export class DocumentError extends Error {
 /** A migration turns a document of version n (the key) into version n + 1. */
 export type Migrations = Record<number, (doc: Record<string, unknown>) => Record<string, unknown>>;
 
-/** Version 1 is the first released format; later versions add entries here. */
-export const MIGRATIONS: Migrations = {};
+type Json = Record<string, unknown>;
+
+/** Visits every element of every page, groups included, replacing each with `fn`'s result. */
+function mapElements(doc: Json, fn: (el: Json) => Json): Json {
+  const walk = (els: unknown): unknown =>
+    Array.isArray(els)
+      ? els.map((el) => {
+          if (!el || typeof el !== 'object') return el;
+          const mapped = fn(el as Json);
+          return Array.isArray(mapped.children) ? { ...mapped, children: walk(mapped.children) } : mapped;
+        })
+      : els;
+  const pages = Array.isArray(doc.pages)
+    ? doc.pages.map((p) => (p && typeof p === 'object' ? { ...(p as Json), elements: walk((p as Json).elements) } : p))
+    : doc.pages;
+  return { ...doc, pages };
+}
+
+export const MIGRATIONS: Migrations = {
+  // 1 -> 2: plain-text frames become styled runs with a full text style.
+  1: (doc) =>
+    mapElements(doc, (el) => {
+      if (el.type !== 'text') return el;
+      const { text, fontSize, color, align, ...rest } = el;
+      return {
+        ...rest,
+        runs: [{ text: typeof text === 'string' ? text : '' }],
+        style: { ...DEFAULT_TEXT_STYLE, fontSize, color, align, lastLineAlign: 'left' },
+        secondary: null,
+      };
+    }),
+};
 
 export function formatPath(path: readonly PropertyKey[]): string {
   let out = '';

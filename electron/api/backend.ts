@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { AppData } from '../store/app-data';
 import { AssetStore } from '../store/asset-store';
+import { FontLibrary } from '../store/font-library';
 import { createDispatch, type Dispatch } from './dispatch';
 import { createHandlers, type Handlers, type ShellServices } from './handlers';
 
@@ -39,6 +40,7 @@ export async function createBackend(opts: BackendOptions): Promise<Backend> {
   await fsp.mkdir(projectsDir, { recursive: true });
   const handlers = createHandlers({
     assets: new AssetStore(),
+    fonts: new FontLibrary(path.join(dataDir, 'fonts')),
     appData,
     projectsDir,
     version: opts.version ?? '0.0.0',

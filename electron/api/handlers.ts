@@ -5,8 +5,10 @@ import path from 'node:path';
 import { type ApiArgsOf, ApiError, type ApiMethod, type ApiResults, type AppInfo, type ProjectListing } from '../../core/api/contract';
 import { DocumentError, parseDocument } from '../../core/document/validate';
 import { ImageFormatError } from '../../core/image-info';
+import { FontError } from '../../core/typeset/font';
 import type { AppData } from '../store/app-data';
 import type { AssetStore } from '../store/asset-store';
+import type { FontLibrary } from '../store/font-library';
 import { ProjectFileError, readProjectFile, writeProjectFile } from '../store/project-file';
 
 /** What differs between the desktop shell and web mode. */
@@ -18,6 +20,7 @@ export interface ShellServices {
 
 export interface BackendContext {
   assets: AssetStore;
+  fonts: FontLibrary;
   appData: AppData;
   projectsDir: string;
   version: string;
@@ -32,6 +35,7 @@ export function toApiError(e: unknown): ApiError {
   if (e instanceof ProjectFileError) return new ApiError(e.kind, e.message);
   if (e instanceof DocumentError) return new ApiError(e.kind === 'newer-version' ? 'newer-version' : 'bad-request', e.message);
   if (e instanceof ImageFormatError) return new ApiError('invalid-file', e.message);
+  if (e instanceof FontError) return new ApiError('invalid-file', e.message);
   return new ApiError('internal', `Unexpected error: ${(e as Error)?.message ?? String(e)}`);
 }
 
@@ -108,5 +112,8 @@ export function createHandlers(ctx: BackendContext): Handlers {
     'dialog.saveProject': async ({ suggestedName }) => ({
       path: ctx.shell.pickSavePath ? await ctx.shell.pickSavePath(suggestedName, ctx.projectsDir) : null,
     }),
+    'fonts.list': async () => ctx.fonts.list(),
+    'fonts.get': async ({ id }) => ({ bytes: await ctx.fonts.read(id) }),
+    'fonts.add': async ({ name, bytes }) => ctx.fonts.add(name, bytes),
   };
 }

@@ -2,7 +2,8 @@
 // renderer makes from asset bytes; nothing loads from the network.
 export const CONTENT_SECURITY_POLICY = [
   "default-src 'self'",
-  "script-src 'self'",
+  // HarfBuzz (the text shaper) is WebAssembly; compiling it needs wasm-unsafe-eval, not eval.
+  "script-src 'self' 'wasm-unsafe-eval'",
   "style-src 'self' 'unsafe-inline'",
   "img-src 'self' blob: data:",
   "font-src 'self' data:",

@@ -25,6 +25,7 @@ const MIME: Record<string, string> = {
   '.ttf': 'font/ttf',
   '.otf': 'font/otf',
   '.json': 'application/json',
+  '.wasm': 'application/wasm',
   '.ico': 'image/x-icon',
 };
 
@@ -118,6 +119,29 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
         return;
       }
       const url = new URL(req.url ?? '/', `http://${req.headers.host}`);
+      // Font files are large; they travel as raw bytes rather than base64 JSON.
+      const font = /^\/api\/font\/([a-z0-9-]{1,64})$/.exec(url.pathname);
+      if (font) {
+        const auth = req.headers.authorization;
+        if (!sameToken(auth?.startsWith('Bearer ') ? auth.slice(7) : null, token)) {
+          sendJson(res, 401, { ok: false, error: { code: 'unauthorized', message: 'Missing or wrong access token' } });
+          return;
+        }
+        const result = await opts.dispatch('fonts.get', { id: font[1] });
+        if (!result.ok) {
+          sendJson(res, 404, result);
+          return;
+        }
+        const bytes = (result.value as { bytes: Uint8Array }).bytes;
+        res.writeHead(200, {
+          'content-type': 'font/ttf',
+          'content-length': bytes.length,
+          'cache-control': 'no-store',
+          'x-content-type-options': 'nosniff',
+        });
+        res.end(bytes);
+        return;
+      }
       if (url.pathname === '/api/call') {
         if (req.method !== 'POST') {
           sendJson(res, 405, { ok: false, error: { code: 'bad-request', message: 'Use POST for API calls' } });

@@ -3,6 +3,7 @@ import type { PosterApi, Recovery } from '../../core/api/contract';
 import { createActions, handleKey, runMenuCommand } from './actions';
 import { ImageCache } from './canvas/image-cache';
 import type { PageCanvas } from './canvas/page-canvas';
+import { TextEngine } from './canvas/text-engine';
 import { useEditor } from './hooks';
 import { I18nContext, initialLang, translator } from './i18n';
 import type { Lang } from './i18n/strings';
@@ -39,9 +40,10 @@ export function App({ api }: { api: PosterApi }) {
   const tRef = useRef(t);
   tRef.current = t;
 
-  const { store, app, images } = useMemo(() => {
+  const { store, app, images, engine } = useMemo(() => {
     const store = new EditorStore();
     const images = new ImageCache(api);
+    const engine = new TextEngine(api);
     let toastId = 0;
     const notify = (message: string, kind: 'info' | 'error' = 'info') => {
       const id = ++toastId;
@@ -49,18 +51,39 @@ export function App({ api }: { api: PosterApi }) {
       setTimeout(() => setToasts((ts) => ts.filter((x) => x.id !== id)), kind === 'error' ? 9000 : 3500);
     };
     store.onError = (m) => notify(m, 'error');
+    engine.onError = (m) => notify(m, 'error');
     const app = new AppController(api, store, images, {
       askSavePath: (defaultPath) => new Promise((resolve) => setDialog({ kind: 'save', defaultPath, resolve })),
       askOpenPath: () => new Promise((resolve) => setDialog({ kind: 'open', resolve })),
       confirmDiscard: () => new Promise((resolve) => setDialog({ kind: 'confirm', message: tRef.current('confirmDiscard'), resolve })),
       notify,
     });
-    return { store, app, images };
+    return { store, app, images, engine };
   }, [api]);
+  const [editingId, setEditingId] = useState<string | null>(null);
+  const onAddFont = useCallback(
+    async (file: File) => {
+      try {
+        const info = await api.call('fonts.add', { name: file.name, bytes: new Uint8Array(await file.arrayBuffer()) });
+        await engine.refreshList();
+        app.ui.notify(`✓ ${info.family}`);
+      } catch (e) {
+        app.ui.notify(`${file.name}: ${(e as Error).message}`, 'error');
+      }
+    },
+    [api, engine, app],
+  );
   app.onStatus = () => forceStatus((n) => n + 1);
 
   const actions = useMemo(
-    () => createActions({ store, app, canvas: () => canvasRef.current, pickImages: () => fileInput.current?.click() }),
+    () =>
+      createActions({
+        store,
+        app,
+        canvas: () => canvasRef.current,
+        pickImages: () => fileInput.current?.click(),
+        editText: (id) => setEditingId(id),
+      }),
     [store, app],
   );
 
@@ -123,26 +146,27 @@ export function App({ api }: { api: PosterApi }) {
           <div className="banner" role="alert" data-testid="recovery-banner">
             <strong>{t('recoverTitle')}</strong>{' '}
             {t('recoverBody', { title: recoveries[0]!.title, time: new Date(recoveries[0]!.savedAt).toLocaleString() })}
-            <button
-              type="button"
-              className="primary"
-              data-testid="recover"
-              onClick={() => takeRecovery((r) => app.recover(r))}
-            >
+            <button type="button" className="primary" data-testid="recover" onClick={() => takeRecovery((r) => app.recover(r))}>
               {t('recover')}
             </button>
-            <button
-              type="button"
-              onClick={() => takeRecovery((r) => app.discardRecovery(r))}
-            >
+            <button type="button" onClick={() => takeRecovery((r) => app.discardRecovery(r))}>
               {t('discard')}
             </button>
           </div>
         )}
         <div className="workspace">
           <LayersPanel store={store} />
-          <CanvasView store={store} images={images} app={app} onReady={onCanvasReady} showGuides={showGuides} />
-          <PropertiesPanel store={store} />
+          <CanvasView
+            store={store}
+            images={images}
+            app={app}
+            onReady={onCanvasReady}
+            showGuides={showGuides}
+            engine={engine}
+            editingId={editingId}
+            setEditingId={setEditingId}
+          />
+          <PropertiesPanel store={store} engine={engine} onAddFont={onAddFont} />
         </div>
         <footer className="status" data-testid="status">
           <span>{projectPath ?? t('untitled')}</span>

@@ -13,9 +13,10 @@ export interface ActionDeps {
   app: AppController;
   canvas: () => PageCanvas | null;
   pickImages: () => void;
+  editText: (id: string) => void;
 }
 
-export function createActions({ store, app, canvas, pickImages }: ActionDeps) {
+export function createActions({ store, app, canvas, pickImages, editText }: ActionDeps) {
   const sel = () => store.getState().selection;
   const page = () => store.page;
   const centreBox = (w: number, h: number) => {
@@ -79,8 +80,12 @@ export function createActions({ store, app, canvas, pickImages }: ActionDeps) {
     },
     addText: () => {
       const p = page();
-      const el = createText(centreBox(Math.round(p.width * 0.6), 30), '双语海报 Bilingual poster');
+      const el = createText(centreBox(Math.round(p.width * 0.6), 30), '双语海报');
+      el.secondary = { runs: [{ text: 'Bilingual poster' }], ratio: 0.5, gap: 6, arrangement: 'stacked' };
+      // New frames grow with their text; the fit setting switches this off.
+      el.style = { ...el.style, fit: 'grow' };
       store.execute({ type: 'addElements', pageId: p.id, elements: [el] }, 'Add text', { select: [el.id] });
+      editText(el.id);
     },
     zoomIn: () => canvas()?.zoomBy(1.25),
     zoomOut: () => canvas()?.zoomBy(0.8),
@@ -92,6 +97,11 @@ export function createActions({ store, app, canvas, pickImages }: ActionDeps) {
           .map((e) => e.id),
       ),
     deselect: () => store.select([]),
+    editSelectedText: () => {
+      const ids = sel();
+      const el = ids.length === 1 ? page().elements.find((e) => e.id === ids[0]) : undefined;
+      if (el?.type === 'text' && !el.locked) editText(el.id);
+    },
   };
   return a;
 }
@@ -140,6 +150,8 @@ export function handleKey(e: KeyboardEvent, actions: Actions): boolean {
       return run(e, actions.delete);
     case 'Escape':
       return run(e, actions.deselect);
+    case 'Enter':
+      return run(e, actions.editSelectedText);
     case 'ArrowLeft':
       return run(e, () => actions.nudge(-step, 0));
     case 'ArrowRight':

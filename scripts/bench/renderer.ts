@@ -47,7 +47,7 @@ it('renderer benchmark', async () => {
       const kind = i % 3;
       const el = kind === 2 ? createText(box, `标题 ${i}`) : createShape(kind === 0 ? 'rect' : 'ellipse', box);
       if (el.type === 'shape') el.fill = `#${((i * 2654435761) >>> 8).toString(16).padStart(6, '0').slice(0, 6)}`;
-      if (el.type === 'text') el.fontSize = 9;
+      if (el.type === 'text') el.style = { ...el.style, fontSize: 9 };
       elements.push(el);
     }
     page0.elements = elements;

@@ -8,7 +8,7 @@ import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import type { ImageElement, PosterDocument } from '../../core/document/schema';
 import { encodePng } from '../helpers/png';
-import { canvasPixel, canvasView, elementBox, nextBox, useHarness } from './harness';
+import { canvasPixel, canvasView, elementBox, nextBox, sharedHarness } from './harness';
 
 // A 400 x 300 image with four flat quadrants, so any placement error shows as a wrong colour.
 const QUADRANTS: [number, number, number][] = [
@@ -34,7 +34,7 @@ function quadrantPng(): Buffer {
 const near = (a: number, b: number, tol: number) => Math.abs(a - b) <= tol;
 const colourClose = (px: number[], c: number[], tol = 24) => c.every((v, i) => near(px[i]!, v, tol));
 
-const harness = useHarness();
+const harness = sharedHarness();
 
 async function screenPoint(page: Page, mmX: number, mmY: number) {
   const v = await canvasView(page);

@@ -72,7 +72,7 @@ export async function startHarness(): Promise<Harness> {
 }
 
 /** Starts one harness for the calling test file and closes it after; read it via the getter. */
-export function useHarness(): () => Harness {
+export function sharedHarness(): () => Harness {
   let h: Harness | undefined;
   beforeAll(async () => {
     h = await startHarness();

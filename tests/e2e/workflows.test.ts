@@ -9,9 +9,9 @@ import type { Element } from '../../core/document/schema';
 import { createBackend } from '../../electron/api/backend';
 import { docWith, rect } from '../helpers/fixtures';
 import { encodePng } from '../helpers/png';
-import { canvasPixel, canvasView, elementBox, useHarness } from './harness';
+import { canvasPixel, canvasView, elementBox, sharedHarness } from './harness';
 
-const harness = useHarness();
+const harness = sharedHarness();
 
 const layerCount = (page: Page) => page.locator('[data-testid=layers] li').count();
 

@@ -61,12 +61,12 @@ describe('commands and their inverses', () => {
       pageId: pid(doc),
       updates: [
         { id: 'el:a', patch: { x: 99, rotation: 45 } },
-        { id: 'el:c', patch: { text: 'Changed', fontSize: 12 } },
+        { id: 'el:c', patch: { runs: [{ text: 'Changed', bold: true }] } },
         { id: 'el:a', patch: { x: 150, opacity: 0.5 } },
       ],
     });
     expect(find(next, 'el:a')).toMatchObject({ x: 150, rotation: 45, opacity: 0.5 });
-    expect(find(next, 'el:c')).toMatchObject({ text: 'Changed', fontSize: 12 });
+    expect(find(next, 'el:c')).toMatchObject({ runs: [{ text: 'Changed', bold: true }] });
   });
 
   it('setOrder, updatePage and setTitle are undone exactly', () => {
@@ -129,7 +129,7 @@ describe('commands and their inverses', () => {
       ['unknown element in remove', { type: 'removeElements', pageId: p, ids: ['el:a', 'el:nope'] }],
       ['negative width', { type: 'updateElements', pageId: p, updates: [{ id: 'el:a', patch: { width: -5 } }] }],
       ['bad colour', { type: 'updateElements', pageId: p, updates: [{ id: 'el:a', patch: { fill: 'red' } }] }],
-      ['field the type lacks', { type: 'updateElements', pageId: p, updates: [{ id: 'el:a', patch: { fontSize: 12 } }] }],
+      ['field the type lacks', { type: 'updateElements', pageId: p, updates: [{ id: 'el:a', patch: { runs: [] } }] }],
       ['changing the id', { type: 'updateElements', pageId: p, updates: [{ id: 'el:a', patch: { id: 'el:z' } }] }],
       ['incomplete order', { type: 'setOrder', pageId: p, order: ['el:a', 'el:b', 'el:c'] }],
       ['duplicate add', { type: 'addElements', pageId: p, elements: [rect('el:b', 0, 0, 1, 1)] }],

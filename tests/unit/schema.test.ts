@@ -44,8 +44,8 @@ describe('parseDocument', () => {
 
   const bad: [string, (d: Raw) => void, string, RegExp?][] = [
     ['a negative width', (d) => (d.pages[0].elements[0].width = -5), 'pages[0].elements[0].width'],
-    ['a zero text size', (d) => (d.pages[0].elements[1].fontSize = 0), 'pages[0].elements[1].fontSize'],
-    ['a wrong colour string', (d) => (d.pages[0].elements[1].color = 'red'), 'pages[0].elements[1].color', /colour/],
+    ['a zero text size', (d) => (d.pages[0].elements[1].style.fontSize = 0), 'pages[0].elements[1].style.fontSize'],
+    ['a wrong colour string', (d) => (d.pages[0].elements[1].style.color = 'red'), 'pages[0].elements[1].style.color', /colour/],
     ['a wrong page background', (d) => (d.pages[0].background = '#12345g'), 'pages[0].background', /colour/],
     ['an unknown element type', (d) => (d.pages[0].elements[0].type = 'video'), 'pages[0].elements[0].type'],
     [
@@ -272,5 +272,73 @@ describe('readImageInfo', () => {
     const huge = gradientPng(2, 2);
     new DataView(huge.buffer).setUint32(16, 200_000);
     expect(() => readImageInfo(huge)).toThrow(/limit is 100000/);
+  });
+});
+
+describe('migration from document format 1', () => {
+  const v1Text = (id: string, text: string) => ({
+    id,
+    name: 'Text',
+    x: 10,
+    y: 20,
+    width: 100,
+    height: 30,
+    rotation: 0,
+    opacity: 1,
+    locked: false,
+    hidden: false,
+    type: 'text',
+    text,
+    fontSize: 24,
+    color: '#112233',
+    align: 'center',
+  });
+  const v1 = {
+    format: DOCUMENT_FORMAT,
+    version: 1,
+    title: 'Old poster',
+    assets: {},
+    pages: [
+      {
+        id: 'page:p1',
+        name: 'Page 1',
+        width: 297,
+        height: 420,
+        bleed: 3,
+        safeMargin: 5,
+        background: '#ffffff',
+        elements: [
+          v1Text('el:t1', '春节快乐'),
+          {
+            id: 'el:g1',
+            name: 'Group',
+            x: 0,
+            y: 0,
+            width: 50,
+            height: 50,
+            rotation: 0,
+            opacity: 1,
+            locked: false,
+            hidden: false,
+            type: 'group',
+            children: [v1Text('el:t2', 'Happy New Year')],
+          },
+        ],
+      },
+    ],
+  };
+
+  it('turns plain-text frames (also inside groups) into styled runs, keeping size, colour and alignment', () => {
+    const doc = parseDocument(structuredClone(v1));
+    expect(doc.version).toBe(DOCUMENT_VERSION);
+    const t1 = doc.pages[0]!.elements[0]!;
+    expect(t1).toMatchObject({
+      type: 'text',
+      runs: [{ text: '春节快乐' }],
+      style: { fontSize: 24, color: '#112233', align: 'center' },
+      secondary: null,
+    });
+    const g = doc.pages[0]!.elements[1]!;
+    expect(g.type === 'group' && g.children[0]).toMatchObject({ runs: [{ text: 'Happy New Year' }], style: { fontSize: 24 } });
   });
 });

@@ -75,6 +75,13 @@ function webClient(token: string): PosterApi {
   };
   return {
     async call<M extends ApiMethod>(method: M, args: ApiArgsOf<M>): Promise<ApiResults[M]> {
+      if (method === 'fonts.get') {
+        // Fonts are megabytes: fetched as raw bytes, not base64 JSON.
+        const id = (args as ApiArgsOf<'fonts.get'>).id;
+        const r = await fetch(`/api/font/${encodeURIComponent(id)}`, { headers: { authorization: `Bearer ${token}` } });
+        if (!r.ok) return unwrap(decodeMessage(await r.text()) as ApiResponse<unknown>);
+        return { bytes: new Uint8Array(await r.arrayBuffer()) } as ApiResults[M];
+      }
       let res: Response;
       try {
         res = await fetch('/api/call', {

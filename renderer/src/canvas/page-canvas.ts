@@ -6,11 +6,12 @@ import type { ElementPatch } from '../../../core/document/commands';
 import type { Element, Page } from '../../../core/document/schema';
 import type { ElementId } from '../../../core/ids';
 import type { EditorStore } from '../state/editor-store';
-import { viewOf } from './elements/registry';
+import { installTextEngine, viewOf } from './elements/registry';
 import { elementIdOf, type ViewContext } from './elements/types';
 import type { ImageCache } from './image-cache';
 import { LayeredCanvas } from './layered-canvas';
 import { drawGuides, type GuideOptions } from './overlays';
+import type { TextEngine } from './text-engine';
 
 const MIN_ZOOM = 0.02;
 const MAX_ZOOM = 80;
@@ -33,6 +34,8 @@ export class PageCanvas {
   private resizeObserver: ResizeObserver;
   guides: GuideOptions = { showBleed: true, showSafe: true };
   onViewChange: () => void = () => {};
+  /** A text frame was double-clicked. */
+  onEditText: (id: ElementId) => void = () => {};
   onFirstPaint: (() => void) | null = null;
 
   constructor(
@@ -40,7 +43,10 @@ export class PageCanvas {
     canvasEl: HTMLCanvasElement,
     private readonly store: EditorStore,
     images: ImageCache,
+    engine: TextEngine,
   ) {
+    installTextEngine(engine);
+    engine.onFontsLoaded = () => this.refreshText();
     this.canvas = new LayeredCanvas(canvasEl, {
       preserveObjectStacking: true,
       backgroundColor: '#c8c8d0',
@@ -156,6 +162,30 @@ export class PageCanvas {
     else if (objs.length > 1) this.canvas.setActiveObject(new ActiveSelection(objs, { canvas: this.canvas }));
   }
 
+  /** Re-typesets every text frame (fonts arrived). */
+  private refreshText(): void {
+    const hasText = (el: Element): boolean => el.type === 'text' || (el.type === 'group' && el.children.some(hasText));
+    this.syncing = true;
+    try {
+      this.canvas.discardActiveObject();
+      for (const [id, entry] of this.entries) {
+        if (!hasText(entry.el)) continue;
+        // Force a fresh view of this element: drop it and let sync rebuild it.
+        this.canvas.remove(entry.obj);
+        this.entries.delete(id);
+      }
+    } finally {
+      this.syncing = false;
+    }
+    this.sync();
+  }
+
+  /** The frame of an element in CSS pixels relative to the canvas host (unrotated box). */
+  screenBox(el: { x: number; y: number; width: number; height: number }): { left: number; top: number; width: number; height: number } {
+    const v = this.canvas.viewportTransform;
+    return { left: v[4] + el.x * v[0], top: v[5] + el.y * v[0], width: el.width * v[0], height: el.height * v[0] };
+  }
+
   // ---- canvas -> document ------------------------------------------------------------
 
   private bindEvents(): void {
@@ -172,6 +202,11 @@ export class PageCanvas {
     c.on('selection:updated', selectionChanged);
     c.on('selection:cleared', selectionChanged);
     c.on('object:modified', (e) => this.commitTransform(e.target, e.action));
+    c.on('mouse:dblclick', (e) => {
+      const id = e.target ? (elementIdOf(e.target) as ElementId | undefined) : undefined;
+      const entry = id ? this.entries.get(id) : undefined;
+      if (id && entry?.el.type === 'text' && !entry.el.locked) this.onEditText(id);
+    });
     // With localStorage.posterProfile = '1', each render is a performance measure (for the bench).
     const profile = localStorage.getItem('posterProfile') === '1';
     if (profile) c.on('before:render', () => performance.mark('poster:render-start'));

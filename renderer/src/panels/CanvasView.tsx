@@ -1,9 +1,11 @@
 import { useEffect, useRef, useState } from 'react';
 import type { ImageCache } from '../canvas/image-cache';
 import { PageCanvas } from '../canvas/page-canvas';
+import type { TextEngine } from '../canvas/text-engine';
 import { useI18n } from '../i18n';
 import type { AppController } from '../state/app-controller';
 import type { EditorStore } from '../state/editor-store';
+import { TextEditor } from './TextEditor';
 
 interface Props {
   store: EditorStore;
@@ -11,10 +13,13 @@ interface Props {
   app: AppController;
   onReady(canvas: PageCanvas | null): void;
   showGuides: boolean;
+  engine: TextEngine;
+  editingId: string | null;
+  setEditingId(id: string | null): void;
 }
 
 /** Hosts the Fabric canvas and exposes its view (zoom, origin) as data attributes for tests. */
-export function CanvasView({ store, images, app, onReady, showGuides }: Props) {
+export function CanvasView({ store, images, app, onReady, showGuides, engine, editingId, setEditingId }: Props) {
   const hostRef = useRef<HTMLDivElement>(null);
   const canvasRef = useRef<HTMLCanvasElement>(null);
   const pcRef = useRef<PageCanvas | null>(null);
@@ -25,7 +30,8 @@ export function CanvasView({ store, images, app, onReady, showGuides }: Props) {
     const host = hostRef.current;
     const el = canvasRef.current;
     if (!host || !el) return;
-    const pc = new PageCanvas(host, el, store, images);
+    const pc = new PageCanvas(host, el, store, images, engine);
+    pc.onEditText = (id) => setEditingId(id);
     pcRef.current = pc;
     const publish = () => {
       const v = pc.view;
@@ -52,7 +58,7 @@ export function CanvasView({ store, images, app, onReady, showGuides }: Props) {
       pc.dispose();
       pcRef.current = null;
     };
-  }, [store, images, onReady]);
+  }, [store, images, onReady, engine, setEditingId]);
 
   useEffect(() => {
     const pc = pcRef.current;
@@ -86,6 +92,15 @@ export function CanvasView({ store, images, app, onReady, showGuides }: Props) {
     >
       <canvas ref={canvasRef} />
       {dragging && <div className="drop-hint">{t('dropHere')}</div>}
+      {editingId && pcRef.current && (
+        <TextEditor
+          store={store}
+          engine={engine}
+          elementId={editingId}
+          screenBox={(el) => pcRef.current?.screenBox(el) ?? { left: 0, top: 0, width: 300, height: 0 }}
+          onClose={() => setEditingId(null)}
+        />
+      )}
     </div>
   );
 }

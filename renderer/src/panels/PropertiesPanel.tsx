@@ -1,13 +1,23 @@
 import type { ElementPatch } from '../../../core/document/commands';
 import type { Element, Page } from '../../../core/document/schema';
 import { matchPreset, PAGE_PRESETS, presetSize } from '../../../core/units';
+import type { TextEngine } from '../canvas/text-engine';
 import { useEditor } from '../hooks';
 import { useI18n } from '../i18n';
 import { PRESET_LABELS_ZH } from '../i18n/strings';
 import type { EditorStore } from '../state/editor-store';
 import { ColorField, NumberField } from './fields';
+import { TextSettings } from './TextSettings';
 
-export function PropertiesPanel({ store }: { store: EditorStore }) {
+export function PropertiesPanel({
+  store,
+  engine,
+  onAddFont,
+}: {
+  store: EditorStore;
+  engine: TextEngine;
+  onAddFont(file: File): Promise<void>;
+}) {
   const { t } = useI18n();
   const page = useEditor(store, (s) => s.doc.pages.find((p) => p.id === s.pageId)!);
   const selection = useEditor(store, (s) => s.selection);
@@ -17,7 +27,9 @@ export function PropertiesPanel({ store }: { store: EditorStore }) {
     <aside className="panel properties" aria-label={t('properties')}>
       <h2>{t('properties')}</h2>
       {selected.length === 0 && <PageSettings store={store} page={page} />}
-      {selected.length === 1 && <ElementSettings store={store} page={page} el={selected[0]!} assets={assets} />}
+      {selected.length === 1 && (
+        <ElementSettings store={store} page={page} el={selected[0]!} assets={assets} engine={engine} onAddFont={onAddFont} />
+      )}
       {selected.length > 1 && <p className="hint">{t('multiSelection', { n: selected.length })}</p>}
     </aside>
   );
@@ -96,11 +108,15 @@ function ElementSettings({
   page,
   el,
   assets,
+  engine,
+  onAddFont,
 }: {
   store: EditorStore;
   page: Page;
   el: Element;
   assets: Record<string, { width: number; height: number }>;
+  engine: TextEngine;
+  onAddFont(file: File): Promise<void>;
 }) {
   const { t } = useI18n();
   const set = (patch: ElementPatch, field: string) =>
@@ -177,37 +193,7 @@ function ElementSettings({
           )}
         </>
       )}
-      {el.type === 'text' && (
-        <>
-          <label className="field column">
-            <span>{t('content')}</span>
-            <textarea
-              rows={4}
-              defaultValue={el.text}
-              key={el.id + el.text}
-              onBlur={(e) => e.target.value !== el.text && set({ text: e.target.value }, 'text')}
-            />
-          </label>
-          <NumberField
-            label={t('fontSize')}
-            unit="pt"
-            value={el.fontSize}
-            min={1}
-            max={5000}
-            onCommit={(v) => set({ fontSize: v }, 'fontSize')}
-          />
-          <ColorField label={t('colour')} value={el.color} onCommit={(v) => v && set({ color: v }, 'color')} />
-          <label className="field">
-            <span>{t('align')}</span>
-            <select value={el.align} onChange={(e) => set({ align: e.target.value }, 'align')}>
-              <option value="left">⇤</option>
-              <option value="center">↔</option>
-              <option value="right">⇥</option>
-              <option value="justify">☰</option>
-            </select>
-          </label>
-        </>
-      )}
+      {el.type === 'text' && <TextSettings el={el} engine={engine} set={set} onAddFont={onAddFont} />}
       {asset && (
         <div className="info" data-testid="image-info">
           <div>

@@ -1,34 +1,92 @@
-// Text frames until the typesetting engine lands: Fabric's Textbox, wrapped per character so
-// Chinese wraps, not editable on canvas (edited in the properties panel).
-import { Textbox } from 'fabric';
+// Text frames on the canvas: a custom Fabric object that draws the typesetter's positioned
+// glyph runs as outlines, exactly what the PDF writer places. Editing happens in an HTML
+// overlay (panels/TextEditor), not in Fabric.
+import { FabricObject } from 'fabric';
 import type { TextElement } from '../../../../core/document/schema';
+import type { TextLayout } from '../../../../core/typeset/types';
 import { ptToMm } from '../../../../core/units';
+import type { TextEngine } from '../text-engine';
 import { applyCommon, boxFrom, type ElementView } from './types';
 
-export const UI_FONT_STACK = '"Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "PingFang SC", "Microsoft YaHei", sans-serif';
+const PT = ptToMm(1);
 
-export const textView: ElementView<TextElement> = {
-  create(el, ctx) {
-    const obj = new Textbox(el.text, { editable: false, splitByGrapheme: true, fontFamily: UI_FONT_STACK, lockScalingFlip: true });
-    this.update?.(obj, el, ctx);
-    return obj;
-  },
-  update(obj, el) {
-    const t = obj as Textbox;
-    t.set({ text: el.text, width: el.width, fontSize: ptToMm(el.fontSize), fill: el.color, textAlign: el.align, scaleX: 1, scaleY: 1 });
-    t.initDimensions();
-    applyCommon(t, { ...el, height: t.height });
-    // Keep the frame's top where the document says, whatever height the text takes.
-    t.set({ top: el.y + t.height / 2 });
-    t.setCoords();
-  },
-  readBack(obj, el, t) {
-    const box = boxFrom(t, obj.width, obj.height);
-    const scaled = Math.abs(t.scaleY - 1) > 1e-6;
-    return {
-      ...box,
-      height: Math.max(el.height * Math.abs(t.scaleY), 1),
-      ...(scaled ? { fontSize: Math.max(1, el.fontSize * Math.abs(t.scaleY)) } : {}),
-    };
-  },
-};
+export class TypesetText extends FabricObject {
+  static override type = 'TypesetText';
+  element: TextElement | null = null;
+  engine: TextEngine | null = null;
+  layoutResult: TextLayout | null = null;
+
+  override _render(ctx: CanvasRenderingContext2D): void {
+    const w = this.width;
+    const h = this.height;
+    const l = this.layoutResult;
+    if (!l || !this.engine) {
+      // Fonts still loading: a light frame so the element stays visible and selectable.
+      ctx.fillStyle = 'rgba(120, 120, 140, 0.12)';
+      ctx.fillRect(-w / 2, -h / 2, w, h);
+      return;
+    }
+    ctx.save();
+    ctx.translate(-w / 2, -h / 2);
+    for (const line of l.lines) {
+      for (const run of line.runs) {
+        const s = (run.size * PT) / this.engine.upem(run.fontId);
+        ctx.fillStyle = run.color;
+        for (const g of run.glyphs) {
+          const path = this.engine.glyphPath(run.fontId, g.id);
+          if (!path) continue;
+          ctx.save();
+          ctx.translate(g.x * PT, g.y * PT);
+          if (g.rotate) ctx.rotate(Math.PI / 2);
+          ctx.scale(s * (g.scaleX ?? 1), -s);
+          ctx.fill(path);
+          ctx.restore();
+        }
+      }
+    }
+    if (l.overflow) {
+      // Text that does not fit: a red marker at the frame's bottom-right, as layout tools do.
+      const m = Math.min(w, h, 6);
+      ctx.fillStyle = '#d23c3c';
+      ctx.fillRect(w - m, h - m, m, m);
+      ctx.fillStyle = '#fff';
+      ctx.fillRect(w - m * 0.75, h - m * 0.56, m * 0.5, m * 0.12);
+      ctx.fillRect(w - m * 0.56, h - m * 0.75, m * 0.12, m * 0.5);
+    }
+    ctx.restore();
+  }
+}
+
+export function makeTextView(engine: TextEngine): ElementView<TextElement> {
+  return {
+    create(el, ctx) {
+      const obj = new TypesetText();
+      this.update?.(obj, el, ctx);
+      return obj;
+    },
+    update(obj, el) {
+      const t = obj as TypesetText;
+      t.engine = engine;
+      t.element = el;
+      t.layoutResult = engine.layout(el);
+      t.set({ width: el.width, height: el.height, scaleX: 1, scaleY: 1, strokeWidth: 0, objectCaching: true });
+      t.dirty = true;
+      applyCommon(t, el);
+      t.setCoords();
+    },
+    readBack(obj, el, t) {
+      const box = boxFrom(t, obj.width, obj.height);
+      // Scaling a frame from a corner scales its type, as in layout tools; side handles reflow.
+      const uniform = Math.abs(t.scaleX - t.scaleY) < 1e-3 && Math.abs(t.scaleX - 1) > 1e-3;
+      if (!uniform) return box;
+      const k = Math.abs(t.scaleY);
+      const scaleRun = (r: TextElement['runs'][number]) => (r.size ? { ...r, size: r.size * k } : r);
+      return {
+        ...box,
+        style: { ...el.style, fontSize: el.style.fontSize * k },
+        runs: el.runs.map(scaleRun),
+        ...(el.secondary ? { secondary: { ...el.secondary, runs: el.secondary.runs.map(scaleRun), gap: el.secondary.gap * k } } : {}),
+      };
+    },
+  };
+}

@@ -1,0 +1,4 @@
+export * from './font';
+export { layoutText } from './layout';
+export * from './runs';
+export * from './types';
