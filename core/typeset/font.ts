@@ -97,6 +97,20 @@ export class FontFace {
     }));
   }
 
+  private readonly shaped = new Map<string, ShapedGlyph[]>();
+
+  /** shape() with a cache: layout shapes words and single Han characters, which repeat a lot. */
+  shapeCached(text: string, direction: 'ltr' | 'ttb'): ShapedGlyph[] {
+    const key = direction + text;
+    let g = this.shaped.get(key);
+    if (!g) {
+      g = this.shape(text, direction);
+      if (this.shaped.size > 50_000) this.shaped.clear();
+      this.shaped.set(key, g);
+    }
+    return g;
+  }
+
   glyphAdvance(id: number): number {
     let a = this.hAdvances.get(id);
     if (a === undefined) {

@@ -3,7 +3,7 @@
 // vertical columns right to left, bilingual blocks, and shrink-to-fit.
 import { breakOpportunities } from './breaks';
 import type { FontRegistry } from './font';
-import { faceChooser, type ParagraphUnits, paragraphs, shapeParagraph, type Unit } from './segment';
+import { faceChooser, type ParagraphSource, type ParagraphUnits, paragraphKey, paragraphs, shapeParagraph, type Unit } from './segment';
 import { applySpacing, edgeTrim, unitWidth } from './spacing';
 import type { GlyphRun, LayoutInput, LayoutLine, PositionedGlyph, TextLayout, TextRun, TextStyle } from './types';
 
@@ -17,14 +17,46 @@ interface BrokenLine {
   hyphen: boolean;
 }
 
+// Layout is incremental: a paragraph's shaped units and its placed lines are cached, so typing
+// in one paragraph of a long text re-shapes and re-breaks only that paragraph.
+const MAX_CACHE = 6000;
+const caches = new WeakMap<FontRegistry, Map<string, unknown>>();
+
+function cached<T>(registry: FontRegistry, key: string, make: () => T): T {
+  let cache = caches.get(registry);
+  if (!cache) {
+    cache = new Map();
+    caches.set(registry, cache);
+  }
+  const hit = cache.get(key) as T | undefined;
+  if (hit !== undefined) return hit;
+  const value = make();
+  if (cache.size >= MAX_CACHE) {
+    let n = 0;
+    for (const k of cache.keys()) {
+      cache.delete(k);
+      if (++n >= MAX_CACHE / 4) break;
+    }
+  }
+  cache.set(key, value);
+  return value;
+}
+
+const shapeStyleKey = (s: TextStyle, scale: number, baseSize: number) =>
+  [s.latinFamily, s.cjkFamily, s.color, s.vertical, s.compressPunctuation, s.hanLatinSpacing, scale, baseSize].join('|');
+
 function shapeBlock(registry: FontRegistry, runs: TextRun[], style: TextStyle, scale: number, baseSize: number) {
   const faces = faceChooser(registry, style);
   const { text, paras } = paragraphs(runs);
-  const shaped: ParagraphUnits[] = paras.map((p) => {
-    const units = shapeParagraph(p, style, faces, scale, baseSize);
-    applySpacing(units, style);
-    const paraText = p.chars.map((c) => String.fromCodePoint(c.cp)).join('');
-    return { text: paraText, offset: p.offset, units };
+  const styleKey = shapeStyleKey(style, scale, baseSize);
+  const shaped = paras.map((p) => {
+    const key = `shape|${styleKey}|${paragraphKey(p)}`;
+    const units = cached(registry, key, (): ParagraphUnits => {
+      const u = shapeParagraph(p, style, faces, scale, baseSize);
+      applySpacing(u, style);
+      return { text: p.text, units: u };
+    });
+    return { para: p, key, units };
   });
   return { text, shaped };
 }
@@ -225,20 +257,61 @@ function layoutBlock(
 ): BlockResult {
   const { text, shaped } = shapeBlock(registry, runs, style, scale, baseSize);
   const lineLength = style.vertical ? box.height : box.width;
+  const placeKey = [
+    block,
+    box.x,
+    box.y,
+    box.width,
+    lineLength,
+    style.align,
+    style.lastLineAlign,
+    style.kinsoku,
+    style.tracking,
+    style.lineHeight,
+    style.overlongWords,
+  ].join('|');
   const lines: LayoutLine[] = [];
   let cross = 0;
-  shaped.forEach((p, pi) => {
+  shaped.forEach(({ para, key, units }: { para: ParagraphSource; key: string; units: ParagraphUnits }, pi) => {
     if (pi > 0) cross += style.paragraphSpacing * scale;
-    for (const l of breakParagraph(p, style, lineLength)) {
-      const size = Math.max(baseSize * scale, ...l.units.map((u) => u.size));
-      const pitch = size * style.lineHeight;
-      const x = style.vertical ? box.x + box.width - cross - pitch : box.x;
-      const y = style.vertical ? box.y : box.y + cross;
-      lines.push(placeLine(l, { style, block, paraOffset: p.offset, x, y, length: lineLength, pitch, size }));
-      cross += pitch;
-    }
+    // Lines of this paragraph placed as if it began the block at offset 0, then moved.
+    const placed = cached(registry, `place|${placeKey}|${key}`, () => {
+      const out: LayoutLine[] = [];
+      let c = 0;
+      for (const l of breakParagraph(units, style, lineLength)) {
+        const size = Math.max(baseSize * scale, ...l.units.map((u) => u.size));
+        const pitch = size * style.lineHeight;
+        const x = style.vertical ? box.x + box.width - c - pitch : box.x;
+        const y = style.vertical ? box.y : box.y + c;
+        out.push(placeLine(l, { style, block, paraOffset: 0, x, y, length: lineLength, pitch, size }));
+        c += pitch;
+      }
+      return { lines: out, extent: c };
+    });
+    const dx = style.vertical ? -cross : 0;
+    const dy = style.vertical ? 0 : cross;
+    for (const l of placed.lines) lines.push(dx === 0 && dy === 0 && para.offset === 0 ? l : movedLine(l, dx, dy, para.offset));
+    cross += placed.extent;
   });
   return { lines, extent: cross, text };
+}
+
+/** A copy of a line moved by (dx, dy) with its text offsets advanced by `offset`. */
+function movedLine(l: LayoutLine, dx: number, dy: number, offset: number): LayoutLine {
+  return {
+    ...l,
+    start: l.start + offset,
+    end: l.end + offset,
+    x: l.x + dx,
+    y: l.y + dy,
+    runs: l.runs.map((r) => ({
+      ...r,
+      start: r.start + offset,
+      end: r.end + offset,
+      glyphs: r.glyphs.map((g) => ({ ...g, x: g.x + dx, y: g.y + dy, cluster: g.cluster + offset })),
+    })),
+    carets: l.carets.map((c) => ({ index: c.index + offset, x: c.x + dx, y: c.y + dy })),
+  };
 }
 
 function layoutAt(registry: FontRegistry, input: LayoutInput, scale: number, unbounded: boolean): TextLayout {
@@ -276,26 +349,12 @@ function layoutAt(registry: FontRegistry, input: LayoutInput, scale: number, unb
   if (style.vertical && unbounded) {
     // Columns were placed from a far-right edge; move them to start at the frame's right.
     const shift = width - big;
-    for (const l of lines) shiftLine(l, shift, 0);
+    for (let i = 0; i < lines.length; i++) lines[i] = movedLine(lines[i] as LayoutLine, shift, 0, 0);
   }
   const contentWidth = style.vertical ? extent : width;
   const contentHeight = style.vertical ? height : extent;
   const overflow = style.vertical ? contentWidth > width + 1e-6 : contentHeight > height + 1e-6;
   return { lines, contentWidth, contentHeight, overflow, scale, texts: [first.text, second?.text ?? ''] };
-}
-
-function shiftLine(l: LayoutLine, dx: number, dy: number) {
-  l.x += dx;
-  l.y += dy;
-  for (const r of l.runs)
-    for (const g of r.glyphs) {
-      g.x += dx;
-      g.y += dy;
-    }
-  for (const c of l.carets) {
-    c.x += dx;
-    c.y += dy;
-  }
 }
 
 /** Lays out a text frame. Output is plain data every renderer draws the same way. */

@@ -2,7 +2,7 @@
 // the face for each character (Latin face for Latin, CJK face for Han, fallback when a face
 // lacks the glyph), decide orientation in vertical text, and shape with HarfBuzz.
 import { isAmbiguous, isCjk, isDigit, isHan, isLatinLetterOrDigit, isSpace, type PunctKind, punctKind } from './chars';
-import type { FontFace, FontRegistry } from './font';
+import type { FontFace, FontRegistry, ShapedGlyph } from './font';
 import type { TextRun, TextStyle } from './types';
 
 /** How a unit sits in a vertical column. */
@@ -42,8 +42,6 @@ export interface Unit {
 
 export interface ParagraphUnits {
   text: string;
-  /** Offset of this paragraph in the block's text. */
-  offset: number;
   units: Unit[];
 }
 
@@ -53,27 +51,52 @@ interface CharInfo {
   run: TextRun;
 }
 
-function charsOf(runs: TextRun[]): { text: string; chars: CharInfo[] } {
-  let text = '';
-  const chars: CharInfo[] = [];
-  for (const run of runs) {
-    for (const ch of run.text) {
-      chars.push({ index: text.length, cp: ch.codePointAt(0) as number, run });
-      text += ch;
-    }
-  }
-  return { text, chars };
+/** A paragraph: its runs (split at line feeds) and its offset in the block's text. */
+export interface ParagraphSource {
+  offset: number;
+  text: string;
+  runs: TextRun[];
 }
 
-/** Splits a block's runs into paragraphs at line feeds, keeping offsets into the block text. */
-export function paragraphs(runs: TextRun[]): { text: string; paras: { offset: number; chars: CharInfo[] }[] } {
-  const { text, chars } = charsOf(runs);
-  const paras: { offset: number; chars: CharInfo[] }[] = [{ offset: 0, chars: [] }];
-  for (const c of chars) {
-    if (c.cp === 0x0a) paras.push({ offset: c.index + 1, chars: [] });
-    else (paras[paras.length - 1] as { chars: CharInfo[] }).chars.push(c);
+/** Splits a block's runs into paragraphs at line feeds without touching single characters. */
+export function paragraphs(runs: readonly TextRun[]): { text: string; paras: ParagraphSource[] } {
+  const paras: ParagraphSource[] = [{ offset: 0, text: '', runs: [] }];
+  let offset = 0;
+  for (const run of runs) {
+    const pieces = run.text.split('\n');
+    pieces.forEach((piece, k) => {
+      if (k > 0) {
+        offset += 1;
+        paras.push({ offset, text: '', runs: [] });
+      }
+      const para = paras[paras.length - 1] as ParagraphSource;
+      if (piece) {
+        para.runs.push({ ...run, text: piece });
+        para.text += piece;
+      }
+      offset += piece.length;
+    });
   }
-  return { text, paras };
+  return { text: runs.map((r) => r.text).join(''), paras };
+}
+
+/** A key that is equal for paragraphs that shape identically (text and run styles). */
+export function paragraphKey(p: ParagraphSource): string {
+  let key = p.text;
+  for (const r of p.runs) key += `\u0000${r.text.length}/${r.bold ? 1 : 0}/${r.color ?? ''}/${r.size ?? ''}`;
+  return key;
+}
+
+function charsOf(p: ParagraphSource): CharInfo[] {
+  const chars: CharInfo[] = [];
+  let index = p.offset;
+  for (const run of p.runs) {
+    for (const ch of run.text) {
+      chars.push({ index, cp: ch.codePointAt(0) as number, run });
+      index += ch.length;
+    }
+  }
+  return chars;
 }
 
 interface FaceChoice {
@@ -129,14 +152,8 @@ function orientations(chars: CharInfo[], cjk: boolean[], vertical: boolean): Ori
 }
 
 /** Shapes one paragraph into units. */
-export function shapeParagraph(
-  para: { offset: number; chars: CharInfo[] },
-  style: TextStyle,
-  faces: FaceChoice,
-  sizeScale: number,
-  baseSize: number,
-): Unit[] {
-  const { chars } = para;
+export function shapeParagraph(para: ParagraphSource, style: TextStyle, faces: FaceChoice, sizeScale: number, baseSize: number): Unit[] {
+  const chars = charsOf(para);
   if (chars.length === 0) return [];
   const cjk = cjkFlags(chars);
   const orient = orientations(chars, cjk, style.vertical);
@@ -183,6 +200,30 @@ export function shapeParagraph(
   return units;
 }
 
+/**
+ * Shapes text in pieces that do not interact: each CJK character alone (CJK faces have no
+ * contextual shaping across ideographs) and Latin text word by word (split after spaces), with
+ * every piece cached on the face. Clusters stay offsets into the whole text.
+ */
+function shapeBySegments(face: FontFace, text: string, direction: 'ltr' | 'ttb'): ShapedGlyph[] {
+  const out: ShapedGlyph[] = [];
+  let i = 0;
+  while (i < text.length) {
+    const cp = text.codePointAt(i) as number;
+    let j = i + (cp > 0xffff ? 2 : 1);
+    if (!isCjk(cp)) {
+      while (j < text.length) {
+        const next = text.codePointAt(j) as number;
+        if (isCjk(next) || isSpace(text.codePointAt(j - 1) as number)) break;
+        j += next > 0xffff ? 2 : 1;
+      }
+    }
+    for (const g of face.shapeCached(text.slice(i, j), direction)) out.push({ ...g, cluster: g.cluster + i });
+    i = j;
+  }
+  return out;
+}
+
 function shapeItem(
   chars: CharInfo[],
   face: FontFace,
@@ -195,7 +236,7 @@ function shapeItem(
   const text = chars.map((c) => String.fromCodePoint(c.cp)).join('');
   const base = chars[0]?.index ?? 0;
   const scale = size / face.upem;
-  const glyphs = face.shape(text, orientation === 'upright' && cjk[0] ? 'ttb' : 'ltr');
+  const glyphs = shapeBySegments(face, text, orientation === 'upright' && cjk[0] ? 'ttb' : 'ltr');
   const make = (ci: number, endIndex: number): Unit => {
     const c = chars[ci] as CharInfo;
     return {

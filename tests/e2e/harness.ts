@@ -11,6 +11,16 @@ import { startWebServer, type WebServer } from '../../electron/server/web-server
 
 const root = path.resolve(import.meta.dirname, '../..');
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+export const chromiumArgs = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--force-device-scale-factor=1',
+];
 
 export function ensureBuilt(): string {
   const dir = path.join(root, 'out/renderer');
@@ -36,19 +46,7 @@ export async function startHarness(): Promise<Harness> {
   const projectsDir = path.join(tmp, 'projects');
   const backend = await createBackend({ dataDir, projectsDir, shell: { transport: 'web' }, log: () => {} });
   const server = await startWebServer({ dispatch: backend.dispatch, staticDir });
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-      '--force-device-scale-factor=1',
-    ],
-  });
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: chromiumArgs });
   const pages: Page[] = [];
   return {
     server,
