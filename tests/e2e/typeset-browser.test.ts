@@ -1,24 +1,11 @@
 // The typesetter gives the same result in Chromium as in Node (glyph ids equal, positions within
 // 0.01 pt), and glyph outlines drawn the app's way land where the browser's own rendering of the
 // same font puts the same characters.
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
-import { build } from 'vite';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_TEXT_STYLE, type LayoutInput, layoutText } from '../../core/typeset';
-import { createBackend } from '../../electron/api/backend';
-import { startWebServer, type WebServer } from '../../electron/server/web-server';
 import { bundledRegistry } from '../helpers/fonts';
-import { CHROMIUM, chromiumArgs } from './harness';
-
-const FONTS = [
-  { id: 'noto-sans-sc-400', family: 'Noto Sans SC', weight: 400, script: 'cjk' },
-  { id: 'noto-sans-sc-700', family: 'Noto Sans SC', weight: 700, script: 'cjk' },
-  { id: 'inter-400', family: 'Inter', weight: 400, script: 'latin' },
-  { id: 'inter-700', family: 'Inter', weight: 700, script: 'latin' },
-] as const;
+import { openTypesetPage, type TypesetPage } from './typeset-page/harness';
 
 const style = { ...DEFAULT_TEXT_STYLE, fontSize: 24, latinFamily: 'Inter', cjkFamily: 'Noto Sans SC' };
 const CASES: LayoutInput[] = [
@@ -39,34 +26,16 @@ const CASES: LayoutInput[] = [
   },
 ];
 
-let dir: string;
-let server: WebServer;
-let browser: Browser;
+let tp: TypesetPage;
 let page: Page;
 
 beforeAll(async () => {
-  dir = mkdtempSync(path.join(os.tmpdir(), 'poster-typeset-page-'));
-  const out = path.join(dir, 'page');
-  await build({ root: path.resolve(import.meta.dirname, 'typeset-page'), logLevel: 'error', build: { outDir: out, emptyOutDir: true } });
-  const backend = await createBackend({
-    dataDir: path.join(dir, 'data'),
-    projectsDir: path.join(dir, 'projects'),
-    shell: { transport: 'web' },
-    log: () => {},
-  });
-  server = await startWebServer({ dispatch: backend.dispatch, staticDir: out });
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: chromiumArgs });
-  page = await browser.newPage();
-  page.on('pageerror', (e) => console.error(`[browser] ${e.message}`));
-  await page.goto(`${server.url}/index.html`);
-  await page.waitForFunction(() => document.title === 'ready');
-  await page.evaluate(([fonts, token]) => window.typesetTest.loadFonts(fonts as never, token as string), [FONTS, server.token] as const);
+  tp = await openTypesetPage();
+  page = tp.page;
 }, 120_000);
 
 afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  await tp?.close();
 });
 
 describe('typesetting in Chromium', () => {

@@ -46,6 +46,23 @@ describe('electron-builder.yml', () => {
     }
   });
 
+  it('ships every bundled font file and its licence', () => {
+    const manifest = JSON.parse(readFileSync(path.join(root, 'resources/fonts/fonts.json'), 'utf8'));
+    const shipped = new Set<string>();
+    for (const r of config.extraResources) {
+      if (r.to !== 'fonts' || !Array.isArray(r.filter)) continue;
+      for (const f of r.filter) {
+        expect(existsSync(path.join(root, r.from, f)), `${r.from}/${f}`).toBe(true);
+        shipped.add(f);
+      }
+    }
+    for (const font of manifest.fonts) {
+      expect(shipped.has(path.basename(font.file)), `${font.id} is not copied into the app`).toBe(true);
+      const licence = readFileSync(path.join(root, 'resources/fonts', font.license), 'utf8');
+      expect(licence).toContain('SIL Open Font License');
+    }
+  });
+
   it('unpacks onnxruntime-node native binaries from the asar', () => {
     const patterns: string[] = config.asarUnpack;
     const binDir = path.join(root, 'node_modules/onnxruntime-node/bin');

@@ -76,3 +76,49 @@ declare global {
 
 window.typesetTest = { loadFonts, layouts, draw };
 document.title = 'ready';
+
+/** Benchmark helpers: the same text laid out by Chromium's own engine and by ours, in-page. */
+export interface BrowserBench {
+  domFullMs: number;
+  domTypingMs: number[];
+  oursFullMs: number;
+  oursTypingMs: number[];
+}
+
+function benchInBrowser(input: LayoutInput, cssWidthPx: number, fontPx: number, typedAt: number[]): BrowserBench {
+  const text = input.runs.map((r) => r.text).join('');
+  const div = document.createElement('div');
+  div.style.cssText = `width:${cssWidthPx}px;font-size:${fontPx}px;line-height:1.4;text-align:justify;white-space:pre-wrap;font-family:"test-inter-400","test-noto-sans-sc-400";line-break:strict;position:absolute;left:0;top:0`;
+  document.body.appendChild(div);
+  const node = document.createTextNode('');
+  div.appendChild(node);
+  let t = performance.now();
+  node.data = text;
+  void div.offsetHeight;
+  const domFullMs = performance.now() - t;
+  const domTypingMs = typedAt.map((at) => {
+    const t0 = performance.now();
+    node.insertData(at, '新');
+    void div.offsetHeight;
+    return performance.now() - t0;
+  });
+  div.remove();
+  t = performance.now();
+  layoutText(registry, input);
+  const oursFullMs = performance.now() - t;
+  let current = text;
+  const oursTypingMs = typedAt.map((at) => {
+    current = `${current.slice(0, at)}新${current.slice(at)}`;
+    const t0 = performance.now();
+    layoutText(registry, { ...input, runs: [{ text: current }] });
+    return performance.now() - t0;
+  });
+  return { domFullMs, domTypingMs, oursFullMs, oursTypingMs };
+}
+
+window.typesetBench = benchInBrowser;
+declare global {
+  interface Window {
+    typesetBench: typeof benchInBrowser;
+  }
+}
