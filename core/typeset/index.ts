@@ -1,3 +1,4 @@
+export * from './caret';
 export * from './font';
 export { layoutText } from './layout';
 export * from './runs';
