@@ -3,6 +3,7 @@
 // text, and a broken font file is refused with a clear message.
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
+import { charAccuracy, normaliseOcr, readText } from '../helpers/ocr';
 import { canvasView, sharedHarness } from './harness';
 
 const harness = sharedHarness();
@@ -90,4 +91,46 @@ describe('text frames in the browser', () => {
     expect(await page.locator('[data-testid=latin-family] option').count()).toBe(before);
     await page.close({ runBeforeUnload: false });
   }, 60_000);
+
+  it('draws a bilingual block that OCR reads back exactly', async () => {
+    const page = await harness().newPage();
+    // A small sign (200 x 120 mm) so that the page fills the view at a readable scale.
+    await page.fill('[data-testid=page-width]', '200');
+    await page.keyboard.press('Enter');
+    await page.fill('[data-testid=page-height]', '120');
+    await page.keyboard.press('Enter');
+    await page.click('[data-testid=add-text]');
+    await page.fill('[data-testid=text-editor-primary]', '春节快乐万事如意');
+    await page.fill('[data-testid=text-editor-secondary]', 'Happy Spring Festival 2026');
+    await page.click('[data-testid=text-editor-done]');
+    await page.fill('[data-testid=text-size]', '48');
+    await page.keyboard.press('Enter');
+    await page.fill('[data-testid=el-width]', '184');
+    await page.keyboard.press('Enter');
+    await page.fill('[data-testid=el-x]', '8');
+    await page.keyboard.press('Enter');
+    await page.fill('[data-testid=el-y]', '20');
+    await page.keyboard.press('Enter');
+    await expect.poll(async () => (await selectedBox(page)).x).toBe(8);
+    const box = await selectedBox(page);
+    await page.keyboard.press('Escape');
+    await page.waitForTimeout(500);
+    const v = await canvasView(page);
+    expect(v.zoom).toBeGreaterThan(3); // px per mm: the 24 pt English line is ~30 px tall
+    const clip = {
+      x: v.left + v.originX + (box.x - 3) * v.zoom,
+      y: v.top + v.originY + (box.y - 3) * v.zoom,
+      width: (box.width + 6) * v.zoom,
+      height: (box.height + 6) * v.zoom,
+    };
+    const png = await page.screenshot({ clip });
+    if (process.env.POSTER_DEBUG_OCR) (await import('node:fs')).writeFileSync('.tmp/ocr-clip.png', png);
+    const { lines, text } = await readText(png);
+    expect(lines.length).toBe(2);
+    const read = normaliseOcr(text);
+    expect(read).toBe(normaliseOcr('春节快乐万事如意\nHappy Spring Festival 2026'));
+    // The comparison can fail: a different text does not read as this one.
+    expect(charAccuracy('春节快东万事如意', read.slice(0, 8))).toBeLessThan(1);
+    await page.close({ runBeforeUnload: false });
+  }, 90_000);
 });

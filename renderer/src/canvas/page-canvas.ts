@@ -28,6 +28,7 @@ export class PageCanvas {
   private readonly ctx: ViewContext;
   private syncing = false;
   private userZoomed = false;
+  private pageSizeKey = '';
   private spaceDown = false;
   private panning: { x: number; y: number } | null = null;
   private unsubscribe: () => void;
@@ -102,6 +103,12 @@ export class PageCanvas {
     try {
       const page = this.page;
       const b = page.bleed;
+      // A new page size refits the view unless the user has zoomed or panned themselves.
+      const sizeKey = `${page.id}:${page.width}x${page.height}+${b}`;
+      if (sizeKey !== this.pageSizeKey) {
+        this.pageSizeKey = sizeKey;
+        if (!this.userZoomed) this.fit();
+      }
       this.pageRect.set({
         left: -b,
         top: -b,

@@ -5,7 +5,7 @@ import type { TextElement } from '../../../core/document/schema';
 import { FontRegistry } from '../../../core/typeset/font';
 import { layoutText } from '../../../core/typeset/layout';
 import type { TextLayout } from '../../../core/typeset/types';
-import { mmToPt } from '../../../core/units';
+import { mmToPt, ptToMm } from '../../../core/units';
 
 export class TextEngine {
   readonly registry = new FontRegistry();
@@ -91,6 +91,17 @@ export class TextEngine {
     });
     this.layouts.set(el, l);
     return l;
+  }
+
+  /**
+   * For a frame that follows its text (fit: grow), the patch plus the height the text needs;
+   * other patches come back unchanged.
+   */
+  withGrownHeight(el: TextElement, patch: Record<string, unknown>): Record<string, unknown> {
+    const next = { ...el, ...patch } as TextElement;
+    if (next.style.fit !== 'grow' || next.style.vertical) return patch;
+    const l = this.layout(next);
+    return l ? { ...patch, height: Math.max(1, ptToMm(l.contentHeight)) } : patch;
   }
 
   glyphPath(fontId: string, glyph: number): Path2D | null {

@@ -120,9 +120,18 @@ function ElementSettings({
 }) {
   const { t } = useI18n();
   const set = (patch: ElementPatch, field: string) =>
-    store.execute({ type: 'updateElements', pageId: page.id, updates: [{ id: el.id, patch }] }, 'Edit properties', {
-      mergeKey: `${el.id}:${field}`,
-    });
+    store.execute(
+      {
+        type: 'updateElements',
+        pageId: page.id,
+        // A frame that follows its text resizes when its text settings change.
+        updates: [
+          { id: el.id, patch: el.type === 'text' && field !== 'height' ? (engine.withGrownHeight(el, patch) as ElementPatch) : patch },
+        ],
+      },
+      'Edit properties',
+      { mergeKey: `${el.id}:${field}` },
+    );
   const num = (key: 'x' | 'y' | 'width' | 'height', label: string, min?: number) => (
     <NumberField label={label} unit="mm" value={el[key]} min={min} onCommit={(v) => set({ [key]: v }, key)} testid={`el-${key}`} />
   );

@@ -5,7 +5,6 @@ import { useEffect, useRef, useState } from 'react';
 import type { TextElement } from '../../../core/document/schema';
 import { applyStyle, diffText, plainText, replaceText } from '../../../core/typeset/runs';
 import type { TextRun } from '../../../core/typeset/types';
-import { ptToMm } from '../../../core/units';
 import type { TextEngine } from '../canvas/text-engine';
 import { useEditor } from '../hooks';
 import { useI18n } from '../i18n';
@@ -49,11 +48,7 @@ export function TextEditor({ store, engine, elementId, screenBox, onClose }: Pro
   const commitRuns = (which: Which, runs: TextRun[], label: string) => {
     const next: TextElement =
       which === 'primary' ? { ...text, runs } : { ...text, secondary: text.secondary ? { ...text.secondary, runs } : null };
-    const patch: Record<string, unknown> = which === 'primary' ? { runs } : { secondary: next.secondary };
-    if (text.style.fit === 'grow' && !text.style.vertical) {
-      const l = engine.layout(next);
-      if (l) patch.height = Math.max(1, ptToMm(l.contentHeight));
-    }
+    const patch = engine.withGrownHeight(text, which === 'primary' ? { runs } : { secondary: next.secondary });
     store.execute({ type: 'updateElements', pageId: store.page.id, updates: [{ id: text.id, patch }] }, label, {
       mergeKey: `${text.id}:text`,
     });
