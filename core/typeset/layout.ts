@@ -360,7 +360,8 @@ function layoutAt(registry: FontRegistry, input: LayoutInput, scale: number, unb
 /** Lays out a text frame. Output is plain data every renderer draws the same way. */
 export function layoutText(registry: FontRegistry, input: LayoutInput): TextLayout {
   const { style } = input;
-  if (style.fit === 'grow') return layoutAt(registry, input, 1, true);
+  // The frame follows the text, so nothing overflows.
+  if (style.fit === 'grow') return { ...layoutAt(registry, input, 1, true), overflow: false };
   const full = layoutAt(registry, input, 1, false);
   if (style.fit !== 'shrink' || !full.overflow) return full;
   // Largest scale (to 1/256) at which the text fits the frame.
