@@ -91,7 +91,9 @@ describe('determinism and carets', () => {
     for (let i = 0; i <= text.length; i++) expect(indices.has(i), `caret at ${i}`).toBe(true);
     for (const l of a.lines) {
       const xs = l.carets.map((c) => c.x);
-      xs.slice(1).forEach((x, k) => expect(x).toBeGreaterThanOrEqual(xs[k]! - 1e-9));
+      xs.slice(1).forEach((x, k) => {
+        expect(x).toBeGreaterThanOrEqual(xs[k]! - 1e-9);
+      });
     }
   });
 });

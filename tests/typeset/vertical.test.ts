@@ -13,7 +13,9 @@ describe('vertical text', () => {
     expect(lineTexts(l)).toEqual(['一二三四五', '六七']);
     expect(l.lines[0]!.x).toBeGreaterThan(l.lines[1]!.x);
     const ys = glyphsOf(l, 0, 5).map((g) => g.y);
-    ys.slice(1).forEach((y, i) => expect(y - ys[i]!).toBeCloseTo(EM, 5));
+    ys.slice(1).forEach((y, i) => {
+      expect(y - ys[i]!).toBeCloseTo(EM, 5);
+    });
     for (const g of glyphsOf(l, 0, 7)) {
       expect(g.rotate).toBeUndefined();
       expect(g.y).toBeLessThanOrEqual(50 + EM);
