@@ -46,6 +46,15 @@ export function sniffFont(bytes: Uint8Array): string {
   throw new FontError('This is not a TrueType or OpenType font file.');
 }
 
+function memo<K, V>(map: Map<K, V>, key: K, make: () => V): V {
+  let v = map.get(key);
+  if (v === undefined) {
+    v = make();
+    map.set(key, v);
+  }
+  return v;
+}
+
 export class FontFace {
   readonly upem: number;
   readonly ascender: number;
@@ -101,33 +110,17 @@ export class FontFace {
 
   /** shape() with a cache: layout shapes words and single Han characters, which repeat a lot. */
   shapeCached(text: string, direction: 'ltr' | 'ttb'): ShapedGlyph[] {
-    const key = direction + text;
-    let g = this.shaped.get(key);
-    if (!g) {
-      g = this.shape(text, direction);
-      if (this.shaped.size > 50_000) this.shaped.clear();
-      this.shaped.set(key, g);
-    }
-    return g;
+    if (this.shaped.size > 50_000) this.shaped.clear();
+    return memo(this.shaped, direction + text, () => this.shape(text, direction));
   }
 
   glyphAdvance(id: number): number {
-    let a = this.hAdvances.get(id);
-    if (a === undefined) {
-      a = this.font.glyphHAdvance(id);
-      this.hAdvances.set(id, a);
-    }
-    return a;
+    return memo(this.hAdvances, id, () => this.font.glyphHAdvance(id));
   }
 
   /** The glyph outline as an SVG path in font units, y up. */
   glyphPath(id: number): string {
-    let p = this.paths.get(id);
-    if (p === undefined) {
-      p = this.font.glyphToPath(id);
-      this.paths.set(id, p);
-    }
-    return p;
+    return memo(this.paths, id, () => this.font.glyphToPath(id));
   }
 
   /** Glyph for a code point, for a hyphen added at a break. */

@@ -11,6 +11,7 @@ import { layoutText } from '../../core/typeset/layout';
 import { DEFAULT_TEXT_STYLE, type LayoutInput } from '../../core/typeset/types';
 import { mmToPt } from '../../core/units';
 import { openTypesetPage } from '../../tests/e2e/typeset-page/harness';
+import { typingTimes } from '../../tests/e2e/typeset-page/typing';
 import { bundledRegistry } from '../../tests/helpers/fonts';
 
 const root = path.resolve(import.meta.dirname, '../..');
@@ -47,13 +48,7 @@ it('typesetting benchmark', async () => {
     if (l.lines.length < 100) throw new Error('unexpected layout');
   }
   layoutText(bundled, input);
-  let current = text;
-  const typing = typedAt.map((at) => {
-    current = `${current.slice(0, at)}新${current.slice(at)}`;
-    const t0 = performance.now();
-    layoutText(bundled, { ...input, runs: [{ text: current }] });
-    return performance.now() - t0;
-  });
+  const typing = typingTimes(bundled, input, typedAt);
 
   // Chromium: its own layout engine and ours, same fonts, same run.
   const tp = await openTypesetPage();

@@ -4,6 +4,7 @@
 import { FontRegistry } from '../../../core/typeset/font';
 import { layoutText } from '../../../core/typeset/layout';
 import type { LayoutInput, TextLayout } from '../../../core/typeset/types';
+import { typingTimes } from './typing';
 
 interface FontRef {
   id: string;
@@ -106,13 +107,7 @@ function benchInBrowser(input: LayoutInput, cssWidthPx: number, fontPx: number, 
   t = performance.now();
   layoutText(registry, input);
   const oursFullMs = performance.now() - t;
-  let current = text;
-  const oursTypingMs = typedAt.map((at) => {
-    current = `${current.slice(0, at)}新${current.slice(at)}`;
-    const t0 = performance.now();
-    layoutText(registry, { ...input, runs: [{ text: current }] });
-    return performance.now() - t0;
-  });
+  const oursTypingMs = typingTimes(registry, input, typedAt);
   return { domFullMs, domTypingMs, oursFullMs, oursTypingMs };
 }
 
