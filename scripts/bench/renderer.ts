@@ -65,7 +65,9 @@ it('renderer benchmark', async () => {
     await page.fill('[data-testid=open-path]', file);
     await page.keyboard.press('Enter');
     await page.waitForFunction(() => document.querySelectorAll('[data-testid=layers] li').length === 500);
-    await page.waitForTimeout(500);
+    // Let the text frames' fonts arrive and the page settle before dragging.
+    await page.waitForLoadState('networkidle');
+    await page.waitForTimeout(1500);
 
     // Drag the first rectangle in a loop while recording every animation frame.
     const v = await canvasView(page);

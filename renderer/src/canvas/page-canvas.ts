@@ -170,7 +170,15 @@ export class PageCanvas {
   }
 
   /** Re-typesets every text frame (fonts arrived). */
+  private refreshPending = false;
+
   private refreshText(): void {
+    // Never interrupt a gesture: fonts that arrive mid-drag are applied when it ends.
+    if (this.canvas._currentTransform) {
+      this.refreshPending = true;
+      return;
+    }
+    this.refreshPending = false;
     const hasText = (el: Element): boolean => el.type === 'text' || (el.type === 'group' && el.children.some(hasText));
     this.syncing = true;
     try {
@@ -243,6 +251,7 @@ export class PageCanvas {
       this.onViewChange();
     });
     c.on('mouse:up', () => {
+      if (this.refreshPending) queueMicrotask(() => this.refreshText());
       if (this.panning) {
         this.panning = null;
         c.selection = true;
