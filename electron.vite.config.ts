@@ -9,6 +9,7 @@ export default defineConfig({
         input: {
           index: resolve(__dirname, 'electron/main/index.ts'),
           serve: resolve(__dirname, 'electron/server/serve.ts'),
+          poster: resolve(__dirname, 'electron/cli/poster.ts'),
         },
       },
     },

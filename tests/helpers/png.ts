@@ -1,6 +1,6 @@
 // A small, real PNG encoder for tests: RGBA pixels in, valid PNG bytes out (8-bit RGBA,
 // filter type 0 on every row, zlib-deflated IDAT, CRC-32 on every chunk).
-import { deflateSync } from 'node:zlib';
+import { deflateSync, inflateSync } from 'node:zlib';
 
 const CRC_TABLE = (() => {
   const table = new Uint32Array(256);
@@ -70,4 +70,60 @@ export function gradientPng(width: number, height: number, seed = 0): Uint8Array
     }
   }
   return encodePng(width, height, rgba);
+}
+
+/** Decodes an 8-bit RGB or RGBA, non-interlaced PNG (what pdftoppm and Chromium write). */
+export function readPng(bytes: Uint8Array): { width: number; height: number; pixel(x: number, y: number): [number, number, number] } {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let pos = 8;
+  let width = 0;
+  let height = 0;
+  let colorType = 0;
+  const idat: Uint8Array[] = [];
+  while (pos < bytes.length) {
+    const len = view.getUint32(pos);
+    const type = String.fromCharCode(...bytes.subarray(pos + 4, pos + 8));
+    const data = bytes.subarray(pos + 8, pos + 8 + len);
+    if (type === 'IHDR') {
+      width = view.getUint32(pos + 8);
+      height = view.getUint32(pos + 12);
+      if (data[8] !== 8 || data[12] !== 0) throw new Error('only 8-bit non-interlaced PNGs');
+      colorType = data[9] as number;
+    } else if (type === 'IDAT') idat.push(data);
+    pos += 12 + len;
+  }
+  const channels = colorType === 6 ? 4 : colorType === 2 ? 3 : 0;
+  if (!channels) throw new Error(`unsupported PNG colour type ${colorType}`);
+  const raw = inflateSync(Buffer.concat(idat));
+  const stride = width * channels;
+  const out = new Uint8Array(height * stride);
+  for (let y = 0; y < height; y++) {
+    const filter = raw[y * (stride + 1)] as number;
+    for (let x = 0; x < stride; x++) {
+      const cur = raw[y * (stride + 1) + 1 + x] as number;
+      const a = x >= channels ? (out[y * stride + x - channels] as number) : 0;
+      const b = y > 0 ? (out[(y - 1) * stride + x] as number) : 0;
+      const c = x >= channels && y > 0 ? (out[(y - 1) * stride + x - channels] as number) : 0;
+      let v = cur;
+      if (filter === 1) v += a;
+      else if (filter === 2) v += b;
+      else if (filter === 3) v += (a + b) >> 1;
+      else if (filter === 4) {
+        const p = a + b - c;
+        const pa = Math.abs(p - a);
+        const pb = Math.abs(p - b);
+        const pc = Math.abs(p - c);
+        v += pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
+      }
+      out[y * stride + x] = v & 255;
+    }
+  }
+  return {
+    width,
+    height,
+    pixel: (x, y) => {
+      const i = y * stride + x * channels;
+      return [out[i] as number, out[i + 1] as number, out[i + 2] as number];
+    },
+  };
 }
