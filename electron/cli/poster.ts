@@ -11,19 +11,12 @@ import { renderPdf } from '../export/pdf';
 import { atomicWrite } from '../store/atomic';
 import { FontLibrary } from '../store/font-library';
 import { type AssetBytes, readProjectFile } from '../store/project-file';
-
-const here = path.dirname(fileURLToPath(import.meta.url));
+import { resourceDir } from '../store/resources';
 
 export function templatesDir(): string {
-  const candidates = [
-    process.env.POSTER_TEMPLATES_DIR,
-    (process as { resourcesPath?: string }).resourcesPath &&
-      path.join((process as { resourcesPath?: string }).resourcesPath as string, 'templates'),
-    path.resolve(here, '../../resources/templates'),
-    path.resolve(here, '../../../resources/templates'),
-    path.resolve(process.cwd(), 'resources/templates'),
-  ].filter((p): p is string => Boolean(p));
-  return candidates.find((d) => existsSync(d)) ?? (candidates[1] as string);
+  const found = resourceDir('templates', 'POSTER_TEMPLATES_DIR');
+  if (!found) throw new Error('The bundled templates (resources/templates) are missing; reinstall the app.');
+  return found;
 }
 
 class UsageError extends Error {}

@@ -5,9 +5,9 @@ import { createHash } from 'node:crypto';
 import { existsSync, promises as fsp, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { FontError, FontFace, type FontMeta, FontRegistry, sniffFont } from '../../core/typeset/font';
 import { atomicWrite } from './atomic';
+import { resourceDir } from './resources';
 
 export interface FontInfo extends FontMeta {
   source: 'bundled' | 'user';
@@ -20,20 +20,11 @@ interface ManifestEntry extends FontMeta {
   license: string;
 }
 
-const here = path.dirname(fileURLToPath(import.meta.url));
 const requireHere = createRequire(import.meta.url);
 
 /** The folder holding fonts.json: beside the packaged app, or the source tree's resources/fonts. */
 export function bundledFontsDir(): string {
-  const candidates = [
-    process.env.POSTER_FONTS_DIR,
-    (process as { resourcesPath?: string }).resourcesPath &&
-      path.join((process as { resourcesPath?: string }).resourcesPath as string, 'fonts'),
-    path.resolve(here, '../../resources/fonts'),
-    path.resolve(here, '../../../resources/fonts'),
-    path.resolve(process.cwd(), 'resources/fonts'),
-  ].filter((p): p is string => Boolean(p));
-  const found = candidates.find((d) => existsSync(path.join(d, 'fonts.json')));
+  const found = resourceDir('fonts', 'POSTER_FONTS_DIR', 'fonts.json');
   if (!found) throw new FontError('The bundled font list (resources/fonts/fonts.json) is missing; reinstall the app.');
   return found;
 }
