@@ -1,5 +1,7 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { PosterApi, Recovery } from '../../core/api/contract';
+import type { ElementId } from '../../core/ids';
+import { preflight } from '../../core/preflight';
 import { createActions, handleKey, runMenuCommand } from './actions';
 import { ImageCache } from './canvas/image-cache';
 import type { PageCanvas } from './canvas/page-canvas';
@@ -83,8 +85,20 @@ export function App({ api }: { api: PosterApi }) {
         canvas: () => canvasRef.current,
         pickImages: () => fileInput.current?.click(),
         editText: (id) => setEditingId(id),
+        showPreflight: () => {
+          void engine.families().then((fonts) => {
+            const findings = preflight(store.getState().doc, { families: [...new Set(fonts.map((f) => f.family))] });
+            setDialog({
+              kind: 'preflight',
+              findings,
+              resolve: (id) => {
+                if (id) store.select([id as ElementId]);
+              },
+            });
+          });
+        },
       }),
-    [store, app],
+    [store, app, engine],
   );
 
   useEffect(() => {

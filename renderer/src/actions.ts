@@ -14,9 +14,10 @@ export interface ActionDeps {
   canvas: () => PageCanvas | null;
   pickImages: () => void;
   editText: (id: string) => void;
+  showPreflight: () => void;
 }
 
-export function createActions({ store, app, canvas, pickImages, editText }: ActionDeps) {
+export function createActions({ store, app, canvas, pickImages, editText, showPreflight }: ActionDeps) {
   const sel = () => store.getState().selection;
   const page = () => store.page;
   const centreBox = (w: number, h: number) => {
@@ -97,6 +98,7 @@ export function createActions({ store, app, canvas, pickImages, editText }: Acti
           .map((e) => e.id),
       ),
     deselect: () => store.select([]),
+    preflight: () => showPreflight(),
     editSelectedText: () => {
       const ids = sel();
       const el = ids.length === 1 ? page().elements.find((e) => e.id === ids[0]) : undefined;

@@ -105,6 +105,13 @@ describe('workflows in the browser (web mode)', () => {
     await page.waitForTimeout(200);
     const px = await canvasPixel(page, v.originX + 100 * v.zoom, v.originY + 150 * v.zoom);
     expect(px.slice(0, 3).every((c, i) => Math.abs(c - [20, 140, 90][i]!) < 20)).toBe(true);
+    // A 120 px image across ~287 mm prints at about 10 dpi: preflight says so and points to it.
+    await page.click('[data-testid=preflight]');
+    const dialog = page.locator('[data-testid=preflight-report]');
+    await expect.poll(() => dialog.locator('h3').textContent()).toBe('Preflight: 1 error, 0 warnings');
+    expect(await dialog.textContent()).toMatch(/dropped: \d+ dpi at its printed size, too low/);
+    await dialog.locator('li button').click();
+    await page.waitForSelector('[data-testid=image-info]');
     await page.close({ runBeforeUnload: false });
   }, 60_000);
 

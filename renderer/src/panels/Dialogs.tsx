@@ -2,12 +2,14 @@
 // chooser with recent files, discard confirmation.
 import { useEffect, useState } from 'react';
 import type { PosterApi, ProjectListing, RecentProject } from '../../../core/api/contract';
+import { type Finding, summarise } from '../../../core/preflight';
 import { useI18n } from '../i18n';
 
 export type DialogRequest =
   | { kind: 'save'; defaultPath: string; resolve(p: string | null): void }
   | { kind: 'open'; resolve(p: string | null): void }
-  | { kind: 'confirm'; message: string; resolve(ok: boolean): void };
+  | { kind: 'confirm'; message: string; resolve(ok: boolean): void }
+  | { kind: 'preflight'; findings: Finding[]; resolve(elementId: string | null): void };
 
 export function DialogHost({ request, api, onClose }: { request: DialogRequest | null; api: PosterApi; onClose(): void }) {
   if (!request) return null;
@@ -21,6 +23,7 @@ export function DialogHost({ request, api, onClose }: { request: DialogRequest |
         {request.kind === 'save' && <SaveDialog defaultPath={request.defaultPath} done={done} />}
         {request.kind === 'open' && <OpenDialog api={api} done={done} />}
         {request.kind === 'confirm' && <ConfirmDialog message={request.message} done={done} />}
+        {request.kind === 'preflight' && <PreflightDialog findings={request.findings} done={done} />}
       </div>
     </div>
   );
@@ -120,6 +123,30 @@ function FileItem({ p, title, note, missing, done }: { p: string; title: string;
         <strong>{title}</strong> <small>{note}</small>
       </button>
     </li>
+  );
+}
+
+function PreflightDialog({ findings, done }: { findings: Finding[]; done(v: string | null): void }) {
+  const { t } = useI18n();
+  return (
+    <div data-testid="preflight-report">
+      <h3>{summarise(findings)}</h3>
+      {findings.length === 0 && <p>{t('preflightClean')}</p>}
+      <ul className="file-list">
+        {findings.map((f) => (
+          <li key={`${f.elementId}:${f.code}`}>
+            <button type="button" onClick={() => done(f.elementId)} className={f.severity}>
+              <strong>{f.severity === 'error' ? '✕' : '!'}</strong> <small>{f.message}</small>
+            </button>
+          </li>
+        ))}
+      </ul>
+      <div className="buttons">
+        <button type="button" className="primary" onClick={() => done(null)}>
+          {t('ok')}
+        </button>
+      </div>
+    </div>
   );
 }
 

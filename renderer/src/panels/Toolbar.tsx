@@ -103,6 +103,7 @@ export function Toolbar({ store, actions: a, zoom, showGuides, setShowGuides }: 
         </span>
         <Btn label={t('zoomIn')} icon="+" onClick={a.zoomIn} keys={`${mod}=`} />
         <Btn label={t('zoomFit')} icon="⤢" onClick={a.zoomFit} keys={`${mod}0`} />
+        <Btn label={t('preflight')} icon="✓" onClick={a.preflight} testid="preflight" />
         <label className="check" title={t('showGuides')}>
           <input type="checkbox" checked={showGuides} onChange={(e) => setShowGuides(e.target.checked)} />
           {t('bleed')}

@@ -1,0 +1,104 @@
+// Preflight: what a print shop would reject or query, found before export. Pure data in, a
+// list of findings out, shown in the app and printed by the `poster` command.
+import { boundsOf, childToParent } from './document/geometry';
+import type { Element, Page, PosterDocument } from './document/schema';
+
+export type Severity = 'error' | 'warning';
+
+export interface Finding {
+  severity: Severity;
+  code: 'low-dpi' | 'very-low-dpi' | 'bleed-gap' | 'text-near-trim' | 'empty-text' | 'missing-font' | 'missing-image';
+  pageId: string;
+  elementId: string;
+  message: string;
+}
+
+export interface PreflightOptions {
+  /** Font families the exporter has; others fall back to a bundled face. */
+  families: readonly string[];
+  /** Effective resolution below which images are flagged (close viewing / large format). */
+  goodDpi?: number;
+  minimumDpi?: number;
+}
+
+const EDGE_MM = 0.5;
+
+function flatten(elements: readonly Element[]): Exclude<Element, { type: 'group' }>[] {
+  const out: Exclude<Element, { type: 'group' }>[] = [];
+  for (const el of elements) {
+    if (el.hidden) continue;
+    if (el.type === 'group') out.push(...flatten(el.children.map((c) => childToParent(c, el))));
+    else out.push(el);
+  }
+  return out;
+}
+
+function pageFindings(doc: PosterDocument, page: Page, opts: PreflightOptions): Finding[] {
+  const good = opts.goodDpi ?? 300;
+  const minimum = opts.minimumDpi ?? 100;
+  const out: Finding[] = [];
+  const add = (severity: Severity, code: Finding['code'], el: Element, message: string) =>
+    out.push({ severity, code, pageId: page.id, elementId: el.id, message: `${el.name}: ${message}` });
+  for (const el of flatten(page.elements)) {
+    const b = boundsOf(el);
+    if (el.type === 'image') {
+      const asset = doc.assets[el.asset];
+      if (!asset) {
+        add('error', 'missing-image', el, 'the image file is missing from the project.');
+        continue;
+      }
+      const dpi = Math.min(asset.width / (el.width / 25.4), asset.height / (el.height / 25.4));
+      if (dpi < minimum)
+        add('error', 'very-low-dpi', el, `${Math.round(dpi)} dpi at its printed size, too low even for large format (needs ${minimum}+).`);
+      else if (dpi < good)
+        add(
+          'warning',
+          'low-dpi',
+          el,
+          `${Math.round(dpi)} dpi at its printed size; fine from a distance, soft up close (${good}+ for close viewing).`,
+        );
+    }
+    if (el.type === 'image' || (el.type === 'shape' && el.fill !== null)) {
+      // Artwork that reaches the trim must run on to the bleed edge, or a white sliver may show.
+      const sides: [string, number][] = [
+        ['left', -b.x],
+        ['top', -b.y],
+        ['right', b.x + b.width - page.width],
+        ['bottom', b.y + b.height - page.height],
+      ];
+      for (const [side, over] of sides) {
+        if (over > -EDGE_MM && over < page.bleed - EDGE_MM) {
+          add(
+            'warning',
+            'bleed-gap',
+            el,
+            `reaches the ${side} trim edge but not the bleed (${page.bleed} mm beyond it); extend it or pull it inside.`,
+          );
+        }
+      }
+    }
+    if (el.type === 'text') {
+      const text = el.runs.map((r) => r.text).join('') + (el.secondary?.runs.map((r) => r.text).join('') ?? '');
+      if (!text.trim()) add('warning', 'empty-text', el, 'the text frame is empty.');
+      const m = page.safeMargin;
+      if (b.x < m || b.y < m || b.x + b.width > page.width - m || b.y + b.height > page.height - m) {
+        add('warning', 'text-near-trim', el, `text comes within the ${m} mm safe margin; trimming may cut it.`);
+      }
+      for (const family of new Set([el.style.cjkFamily, el.style.latinFamily])) {
+        if (!opts.families.includes(family))
+          add('warning', 'missing-font', el, `font "${family}" is not installed; a bundled face stands in.`);
+      }
+    }
+  }
+  return out;
+}
+
+export function preflight(doc: PosterDocument, opts: PreflightOptions): Finding[] {
+  return doc.pages.flatMap((p) => pageFindings(doc, p, opts));
+}
+
+export function summarise(findings: readonly Finding[]): string {
+  const errors = findings.filter((f) => f.severity === 'error').length;
+  const warnings = findings.length - errors;
+  return `Preflight: ${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}`;
+}
