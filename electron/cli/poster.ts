@@ -1,6 +1,6 @@
 // `poster`: the headless side of the app. Renders a project or a bundled template to a
 // print-ready PDF with the same typesetter and fonts the editor uses.
-//   poster render <project.poster | template.json | template name> --out FILE.pdf [--crop-marks]
+//   poster render <project.poster | template.json | template name> --out FILE.pdf [--crop-marks] [--outline-text]
 //   poster templates
 import { existsSync, promises as fsp, readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
@@ -23,7 +23,7 @@ export function templatesDir(): string {
 class UsageError extends Error {}
 
 const USAGE = `Usage:
-  poster render <project.poster | template> --out FILE.pdf [--crop-marks]
+  poster render <project.poster | template> --out FILE.pdf [--crop-marks] [--outline-text]
   poster templates`;
 
 function parseArgs(argv: string[]) {
@@ -36,6 +36,7 @@ function parseArgs(argv: string[]) {
       if (!v) throw new UsageError('--out needs a file name');
       flags.set('out', v);
     } else if (a === '--crop-marks') flags.set('crop-marks', true);
+    else if (a === '--outline-text') flags.set('outline-text', true);
     else if (a.startsWith('--')) throw new UsageError(`Unknown option ${a}`);
     else positional.push(a);
   }
@@ -87,14 +88,14 @@ export async function main(argv: string[], log: (s: string) => void = console.lo
       fontBytes: (id) => fontBytes.get(id) as Uint8Array,
       asset: (sha) => assets.get(sha),
     },
-    { cropMarks: flags.has('crop-marks') },
+    { cropMarks: flags.has('crop-marks'), outlineText: flags.has('outline-text') },
   );
   const target = path.resolve(out);
   await fsp.mkdir(path.dirname(target), { recursive: true });
   await atomicWrite(target, bytes);
   const page = doc.pages[0];
   log(
-    `Wrote ${target} (${(bytes.length / 1024).toFixed(0)} KB; trim ${page?.width} × ${page?.height} mm, bleed ${page?.bleed} mm${flags.has('crop-marks') ? ', crop marks' : ''}) in ${((Date.now() - t0) / 1000).toFixed(1)} s.`,
+    `Wrote ${target} (${(bytes.length / 1024).toFixed(0)} KB; trim ${page?.width} × ${page?.height} mm, bleed ${page?.bleed} mm${flags.has('crop-marks') ? ', crop marks' : ''}${flags.has('outline-text') ? ', text as outlines' : ''}) in ${((Date.now() - t0) / 1000).toFixed(1)} s.`,
   );
   return 0;
 }

@@ -25,6 +25,8 @@ export interface PdfSources {
 
 export interface PdfOptions {
   cropMarks?: boolean;
+  /** Text as filled outlines instead of fonts (what large-format shops often ask for). */
+  outlineText?: boolean;
   title?: string;
 }
 
@@ -124,6 +126,7 @@ export async function renderPdf(doc: PosterDocument, src: PdfSources, opts: PdfO
       ops.push(`1 0 0 1 ${fmt(-el.width / 2)} ${fmt(-el.height / 2)} cm`);
       if (el.type === 'shape') ops.push(...shapeOps(el));
       else if (el.type === 'image') ops.push(await imageOps(pdf, p, el, src, images));
+      else if (opts.outlineText) ops.push(...outlineOps(layouts.get(el) as TextLayout, src.registry));
       else ops.push(...textOps(p, layouts.get(el) as TextLayout, embedded));
       ops.push('Q');
     }
@@ -219,6 +222,60 @@ function textOps(p: PDFPage, layout: TextLayout, fonts: Map<string, EmbeddedFont
         const sx = g.scaleX ?? 1;
         const m = g.rotate ? `0 ${fmt(sx)} 1 0 ${fmt(x)} ${fmt(y)}` : `${fmt(sx)} 0 0 -1 ${fmt(x)} ${fmt(y)}`;
         ops.push(`q ${m} cm BT ${name} ${fmt(run.size * k)} Tf <${hex4(cid)}> Tj ET Q`);
+      }
+    }
+  }
+  return ops;
+}
+
+/** Converts an SVG outline (M, L, Q, C, Z; absolute) to PDF path operators. */
+export function svgPathToPdf(d: string): string {
+  const out: string[] = [];
+  const tokens = d.match(/[MLQCZ]|-?[\d.]+(?:e-?\d+)?/gi) ?? [];
+  let i = 0;
+  let cx = 0;
+  let cy = 0;
+  const num = () => Number(tokens[i++]);
+  while (i < tokens.length) {
+    const cmd = tokens[i++];
+    if (cmd === 'M' || cmd === 'L') {
+      cx = num();
+      cy = num();
+      out.push(`${fmt(cx)} ${fmt(cy)} ${cmd === 'M' ? 'm' : 'l'}`);
+    } else if (cmd === 'Q') {
+      // A quadratic segment as the equivalent cubic.
+      const qx = num();
+      const qy = num();
+      const x = num();
+      const y = num();
+      out.push(`${fmt(cx + (2 / 3) * (qx - cx))} ${fmt(cy + (2 / 3) * (qy - cy))} ${fmt(x + (2 / 3) * (qx - x))} ${fmt(y + (2 / 3) * (qy - y))} ${fmt(x)} ${fmt(y)} c`);
+      cx = x;
+      cy = y;
+    } else if (cmd === 'C') {
+      const v = [num(), num(), num(), num(), num(), num()];
+      out.push(`${v.map(fmt).join(' ')} c`);
+      cx = v[4] as number;
+      cy = v[5] as number;
+    } else if (cmd === 'Z' || cmd === 'z') out.push('h');
+  }
+  return out.join(' ');
+}
+
+function outlineOps(layout: TextLayout, registry: FontRegistry): string[] {
+  const ops: string[] = [];
+  const k = ptToMm(1);
+  for (const line of layout.lines) {
+    for (const run of line.runs) {
+      const face = registry.get(run.fontId);
+      if (!face) continue;
+      const s = (run.size * k) / face.upem;
+      ops.push(`${rgb(run.color)} rg`);
+      for (const g of run.glyphs) {
+        const path = svgPathToPdf(face.glyphPath(g.id));
+        if (!path) continue;
+        const sx = s * (g.scaleX ?? 1);
+        const m = g.rotate ? `0 ${fmt(sx)} ${fmt(s)} 0 ${fmt(g.x * k)} ${fmt(g.y * k)}` : `${fmt(sx)} 0 0 ${fmt(-s)} ${fmt(g.x * k)} ${fmt(g.y * k)}`;
+        ops.push(`q ${m} cm ${path} f Q`);
       }
     }
   }

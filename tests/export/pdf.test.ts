@@ -80,6 +80,35 @@ describe('poster render (bundled template to PDF)', () => {
   });
 });
 
+describe('text as outlines', () => {
+  it('embeds no fonts, and the outlines draw the same page as the font version', async () => {
+    const withFonts = path.join(dir, 'fonts.pdf');
+    const outlined = path.join(dir, 'outlined.pdf');
+    await main(['render', 'spring-festival', '--out', withFonts], () => {});
+    await main(['render', 'spring-festival', '--out', outlined, '--outline-text'], () => {});
+    expect(run('pdffonts', [outlined]).trim().split('\n').slice(2)).toEqual([]);
+    expect(run('pdftotext', [outlined, '-']).trim()).toBe('');
+    run('pdftoppm', ['-r', '40', '-png', withFonts, path.join(dir, 'a')]);
+    run('pdftoppm', ['-r', '40', '-png', outlined, path.join(dir, 'b')]);
+    const a = readPng(readFileSync(path.join(dir, 'a-1.png')));
+    const b = readPng(readFileSync(path.join(dir, 'b-1.png')));
+    expect([b.width, b.height]).toEqual([a.width, a.height]);
+    // Font rasterisers hint glyphs, path fills do not: compare each pixel with the other
+    // rendering's pixels within one pixel of it.
+    const close = (p: number[], q: number[]) => p.every((v, i) => Math.abs(v - q[i]!) <= 80);
+    let differ = 0;
+    for (let y = 1; y < a.height - 1; y++) {
+      for (let x = 1; x < a.width - 1; x++) {
+        const pa = a.pixel(x, y);
+        let ok = false;
+        for (let dy = -1; dy <= 1 && !ok; dy++) for (let dx = -1; dx <= 1 && !ok; dx++) ok = close(pa, b.pixel(x + dx, y + dy));
+        if (!ok) differ++;
+      }
+    }
+    expect(differ / (a.width * a.height)).toBeLessThan(0.0005);
+  }, 60_000);
+});
+
 describe('images and failures', () => {
   it('places images at their native resolution', async () => {
     const img = testImage(640, 480, 'photo.png');
