@@ -1,13 +1,13 @@
 // Preflight: what a print shop would reject or query, found before export. Pure data in, a
 // list of findings out, shown in the app and printed by the `poster` command.
 import { boundsOf, childToParent } from './document/geometry';
-import type { Element, Page, PosterDocument } from './document/schema';
+import type { Element, Page, PosterDocument, TextElement } from './document/schema';
 
 export type Severity = 'error' | 'warning';
 
 export interface Finding {
   severity: Severity;
-  code: 'low-dpi' | 'very-low-dpi' | 'bleed-gap' | 'text-near-trim' | 'empty-text' | 'missing-font' | 'missing-image';
+  code: 'low-dpi' | 'very-low-dpi' | 'text-overflow' | 'bleed-gap' | 'text-near-trim' | 'empty-text' | 'missing-font' | 'missing-image';
   pageId: string;
   elementId: string;
   message: string;
@@ -16,6 +16,8 @@ export interface Finding {
 export interface PreflightOptions {
   /** Font families the exporter has; others fall back to a bundled face. */
   families: readonly string[];
+  /** Whether a text frame's text fits (from the typesetter); without it overflow is not checked. */
+  textOverflows?: (el: TextElement) => boolean;
   /** Effective resolution below which images are flagged (close viewing / large format). */
   goodDpi?: number;
   minimumDpi?: number;
@@ -80,6 +82,13 @@ function pageFindings(doc: PosterDocument, page: Page, opts: PreflightOptions): 
     if (el.type === 'text') {
       const text = el.runs.map((r) => r.text).join('') + (el.secondary?.runs.map((r) => r.text).join('') ?? '');
       if (!text.trim()) add('warning', 'empty-text', el, 'the text frame is empty.');
+      else if (opts.textOverflows?.(el))
+        add(
+          'error',
+          'text-overflow',
+          el,
+          'the text does not fit its frame; the rest would not print. Enlarge the frame or shorten the text.',
+        );
       const m = page.safeMargin;
       if (b.x < m || b.y < m || b.x + b.width > page.width - m || b.y + b.height > page.height - m) {
         add('warning', 'text-near-trim', el, `text comes within the ${m} mm safe margin; trimming may cut it.`);

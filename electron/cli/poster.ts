@@ -6,9 +6,11 @@ import { existsSync, promises as fsp, readdirSync, readFileSync } from 'node:fs'
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { applyFields, fieldNames, parseCsv } from '../../core/document/fields';
+import type { PosterDocument } from '../../core/document/schema';
 import { parseDocumentJson } from '../../core/document/validate';
 import { preflight, summarise } from '../../core/preflight';
-import { renderPdf } from '../export/pdf';
+import { layoutOf, renderPdf } from '../export/pdf';
 import { atomicWrite } from '../store/atomic';
 import { FontLibrary } from '../store/font-library';
 import { type AssetBytes, readProjectFile } from '../store/project-file';
@@ -23,24 +25,34 @@ export function templatesDir(): string {
 class UsageError extends Error {}
 
 const USAGE = `Usage:
-  poster render <project.poster | template> --out FILE.pdf [--crop-marks] [--outline-text]
+  poster render <project.poster | template> --out FILE.pdf [--set field=value ...] [--crop-marks] [--outline-text]
+  poster render <template> --csv rows.csv --out-dir DIR   (one PDF per row; a "file" column names them)
   poster templates`;
 
 function parseArgs(argv: string[]) {
   const positional: string[] = [];
   const flags = new Map<string, string | true>();
+  const sets: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] as string;
     if (a === '--out') {
       const v = argv[++i];
       if (!v) throw new UsageError('--out needs a file name');
       flags.set('out', v);
+    } else if (a === '--set') {
+      const v = argv[++i];
+      if (!v?.includes('=')) throw new UsageError('--set needs field=value');
+      sets.push(v);
+    } else if (a === '--csv' || a === '--out-dir') {
+      const v = argv[++i];
+      if (!v) throw new UsageError(`${a} needs a path`);
+      flags.set(a.slice(2), v);
     } else if (a === '--crop-marks') flags.set('crop-marks', true);
     else if (a === '--outline-text') flags.set('outline-text', true);
     else if (a.startsWith('--')) throw new UsageError(`Unknown option ${a}`);
     else positional.push(a);
   }
-  return { positional, flags };
+  return { positional, flags, sets };
 }
 
 async function loadSource(input: string): Promise<{ doc: ReturnType<typeof parseDocumentJson>; assets: Map<string, AssetBytes> }> {
@@ -56,48 +68,85 @@ async function loadSource(input: string): Promise<{ doc: ReturnType<typeof parse
 }
 
 export async function main(argv: string[], log: (s: string) => void = console.log): Promise<number> {
-  const { positional, flags } = parseArgs(argv);
+  const { positional, flags, sets } = parseArgs(argv);
   const [command, input] = positional;
   if (command === 'templates') {
     for (const f of readdirSync(templatesDir()).filter((n) => n.endsWith('.json'))) {
       const doc = parseDocumentJson(readFileSync(path.join(templatesDir(), f), 'utf8'));
       const p = doc.pages[0];
-      log(
-        `${f.replace(/\.json$/, '').padEnd(24)} ${doc.title}  (${p?.width} × ${p?.height} mm, ${doc.pages.length} page${doc.pages.length > 1 ? 's' : ''})`,
-      );
+      log(`${f.replace(/\.json$/, '').padEnd(18)} ${doc.title}  (${p?.width} × ${p?.height} mm)`);
+      log(`${''.padEnd(18)} fields: ${fieldNames(doc).join(', ') || '(none)'}`);
     }
     return 0;
   }
   if (command !== 'render' || !input) throw new UsageError(USAGE);
+  const csv = flags.get('csv');
   const out = flags.get('out');
-  if (typeof out !== 'string' || !out.toLowerCase().endsWith('.pdf')) throw new UsageError('--out FILE.pdf is required (PDF output).');
-  const t0 = Date.now();
-  const { doc, assets } = await loadSource(input);
+  const outDir = flags.get('out-dir');
+  if (typeof csv === 'string') {
+    if (typeof outDir !== 'string') throw new UsageError('--csv needs --out-dir DIR.');
+  } else if (typeof out !== 'string' || !out.toLowerCase().endsWith('.pdf'))
+    throw new UsageError('--out FILE.pdf is required (PDF output).');
+  const values: Record<string, string> = {};
+  for (const s of sets) {
+    const at = s.indexOf('=');
+    values[s.slice(0, at)] = s.slice(at + 1);
+  }
+  const { doc: loaded, assets } = await loadSource(input);
   const library = new FontLibrary(path.join(process.env.POSTER_DATA_DIR || path.join(os.homedir(), '.poster-studio'), 'fonts'));
-  const findings = preflight(doc, { families: [...new Set((await library.list()).map((f) => f.family))] });
-  log(summarise(findings));
-  for (const f of findings) log(`  ${f.severity === 'error' ? 'ERROR  ' : 'warning'} ${f.message}`);
-  log(`Rendering "${doc.title}" (${doc.pages.length} page${doc.pages.length > 1 ? 's' : ''})…`);
+  const families = [...new Set((await library.list()).map((f) => f.family))];
   const registry = await library.registry();
   const fontBytes = new Map<string, Uint8Array>();
   for (const f of await library.list()) fontBytes.set(f.id, await library.read(f.id));
-  const bytes = await renderPdf(
-    doc,
-    {
-      registry,
-      fontBytes: (id) => fontBytes.get(id) as Uint8Array,
-      asset: (sha) => assets.get(sha),
-    },
-    { cropMarks: flags.has('crop-marks'), outlineText: flags.has('outline-text') },
-  );
-  const target = path.resolve(out);
-  await fsp.mkdir(path.dirname(target), { recursive: true });
-  await atomicWrite(target, bytes);
-  const page = doc.pages[0];
-  log(
-    `Wrote ${target} (${(bytes.length / 1024).toFixed(0)} KB; trim ${page?.width} × ${page?.height} mm, bleed ${page?.bleed} mm${flags.has('crop-marks') ? ', crop marks' : ''}${flags.has('outline-text') ? ', text as outlines' : ''}) in ${((Date.now() - t0) / 1000).toFixed(1)} s.`,
-  );
-  return 0;
+  const options = { cropMarks: flags.has('crop-marks'), outlineText: flags.has('outline-text') };
+
+  const renderOne = async (doc: PosterDocument, target: string) => {
+    const t0 = Date.now();
+    const findings = preflight(doc, { families, textOverflows: (el) => layoutOf(el, registry).overflow });
+    log(summarise(findings));
+    for (const f of findings) log(`  ${f.severity === 'error' ? 'ERROR  ' : 'warning'} ${f.message}`);
+    const bytes = await renderPdf(
+      doc,
+      { registry, fontBytes: (id) => fontBytes.get(id) as Uint8Array, asset: (sha) => assets.get(sha) },
+      options,
+    );
+    await fsp.mkdir(path.dirname(target), { recursive: true });
+    await atomicWrite(target, bytes);
+    const page = doc.pages[0];
+    const extras = `${options.cropMarks ? ', crop marks' : ''}${options.outlineText ? ', text as outlines' : ''}`;
+    log(
+      `Wrote ${target} (${(bytes.length / 1024).toFixed(0)} KB; trim ${page?.width} × ${page?.height} mm, bleed ${page?.bleed} mm${extras}) in ${((Date.now() - t0) / 1000).toFixed(1)} s.`,
+    );
+  };
+
+  if (typeof csv !== 'string') {
+    log(`Rendering "${loaded.title}" (${loaded.pages.length} page${loaded.pages.length > 1 ? 's' : ''})…`);
+    await renderOne(applyFields(loaded, values), path.resolve(out as string));
+    return 0;
+  }
+  // A batch: one PDF per CSV row; a failed row is reported and the others still render.
+  const rows = parseCsv(await fsp.readFile(csv, 'utf8'));
+  const [header, ...data] = rows;
+  if (!header || data.length === 0) throw new UsageError(`${csv} needs a header row of field names and at least one row.`);
+  const nameCol = header.indexOf('file');
+  let failed = 0;
+  for (const [i, row] of data.entries()) {
+    const rowValues: Record<string, string> = { ...values };
+    header.forEach((h, k) => {
+      if (k !== nameCol && h.trim()) rowValues[h.trim()] = row[k] ?? '';
+    });
+    const base = (nameCol >= 0 && row[nameCol]?.trim()) || `${String(i + 1).padStart(3, '0')}`;
+    const target = path.resolve(outDir as string, `${base.replace(/[\\/:*?"<>|]/g, '_')}.pdf`);
+    log(`[${i + 1}/${data.length}] ${path.basename(target)}`);
+    try {
+      await renderOne(applyFields(loaded, rowValues), target);
+    } catch (e) {
+      failed++;
+      log(`  row ${i + 2} failed: ${(e as Error).message}`);
+    }
+  }
+  log(`${data.length - failed} of ${data.length} rendered${failed ? `, ${failed} failed` : ''}.`);
+  return failed ? 1 : 0;
 }
 
 const invokedDirectly = process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url);

@@ -248,7 +248,9 @@ export function svgPathToPdf(d: string): string {
       const qy = num();
       const x = num();
       const y = num();
-      out.push(`${fmt(cx + (2 / 3) * (qx - cx))} ${fmt(cy + (2 / 3) * (qy - cy))} ${fmt(x + (2 / 3) * (qx - x))} ${fmt(y + (2 / 3) * (qy - y))} ${fmt(x)} ${fmt(y)} c`);
+      out.push(
+        `${fmt(cx + (2 / 3) * (qx - cx))} ${fmt(cy + (2 / 3) * (qy - cy))} ${fmt(x + (2 / 3) * (qx - x))} ${fmt(y + (2 / 3) * (qy - y))} ${fmt(x)} ${fmt(y)} c`,
+      );
       cx = x;
       cy = y;
     } else if (cmd === 'C') {
@@ -274,7 +276,9 @@ function outlineOps(layout: TextLayout, registry: FontRegistry): string[] {
         const path = svgPathToPdf(face.glyphPath(g.id));
         if (!path) continue;
         const sx = s * (g.scaleX ?? 1);
-        const m = g.rotate ? `0 ${fmt(sx)} ${fmt(s)} 0 ${fmt(g.x * k)} ${fmt(g.y * k)}` : `${fmt(sx)} 0 0 ${fmt(-s)} ${fmt(g.x * k)} ${fmt(g.y * k)}`;
+        const m = g.rotate
+          ? `0 ${fmt(sx)} ${fmt(s)} 0 ${fmt(g.x * k)} ${fmt(g.y * k)}`
+          : `${fmt(sx)} 0 0 ${fmt(-s)} ${fmt(g.x * k)} ${fmt(g.y * k)}`;
         ops.push(`q ${m} cm ${path} f Q`);
       }
     }

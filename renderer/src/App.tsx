@@ -87,7 +87,10 @@ export function App({ api }: { api: PosterApi }) {
         editText: (id) => setEditingId(id),
         showPreflight: () => {
           void engine.families().then((fonts) => {
-            const findings = preflight(store.getState().doc, { families: [...new Set(fonts.map((f) => f.family))] });
+            const findings = preflight(store.getState().doc, {
+              families: [...new Set(fonts.map((f) => f.family))],
+              textOverflows: (el) => engine.layout(el)?.overflow ?? false,
+            });
             setDialog({
               kind: 'preflight',
               findings,
