@@ -1,6 +1,7 @@
 // Preflight: what a print shop would reject or query, found before export. Pure data in, a
 // list of findings out, shown in the app and printed by the `poster` command.
-import { boundsOf, childToParent } from './document/geometry';
+import { flattenElements } from './document/flatten';
+import { boundsOf } from './document/geometry';
 import type { Element, Page, PosterDocument, TextElement } from './document/schema';
 
 export type Severity = 'error' | 'warning';
@@ -25,23 +26,13 @@ export interface PreflightOptions {
 
 const EDGE_MM = 0.5;
 
-function flatten(elements: readonly Element[]): Exclude<Element, { type: 'group' }>[] {
-  const out: Exclude<Element, { type: 'group' }>[] = [];
-  for (const el of elements) {
-    if (el.hidden) continue;
-    if (el.type === 'group') out.push(...flatten(el.children.map((c) => childToParent(c, el))));
-    else out.push(el);
-  }
-  return out;
-}
-
 function pageFindings(doc: PosterDocument, page: Page, opts: PreflightOptions): Finding[] {
   const good = opts.goodDpi ?? 300;
   const minimum = opts.minimumDpi ?? 100;
   const out: Finding[] = [];
   const add = (severity: Severity, code: Finding['code'], el: Element, message: string) =>
     out.push({ severity, code, pageId: page.id, elementId: el.id, message: `${el.name}: ${message}` });
-  for (const el of flatten(page.elements)) {
+  for (const { el } of flattenElements(page.elements)) {
     const b = boundsOf(el);
     if (el.type === 'image') {
       const asset = doc.assets[el.asset];

@@ -11,6 +11,7 @@ import type { PosterDocument } from '../../core/document/schema';
 import { parseDocumentJson } from '../../core/document/validate';
 import { preflight, summarise } from '../../core/preflight';
 import { layoutOf, renderPdf } from '../export/pdf';
+import { renderRaster } from '../export/raster';
 import { atomicWrite } from '../store/atomic';
 import { FontLibrary } from '../store/font-library';
 import { type AssetBytes, readProjectFile } from '../store/project-file';
@@ -25,7 +26,7 @@ export function templatesDir(): string {
 class UsageError extends Error {}
 
 const USAGE = `Usage:
-  poster render <project.poster | template> --out FILE.pdf [--set field=value ...] [--crop-marks] [--outline-text]
+  poster render <project.poster | template> --out FILE.pdf|.png|.jpg [--dpi N] [--set field=value ...] [--crop-marks] [--outline-text]
   poster render <template> --csv rows.csv --out-dir DIR   (one PDF per row; a "file" column names them)
   poster templates`;
 
@@ -47,6 +48,10 @@ function parseArgs(argv: string[]) {
       const v = argv[++i];
       if (!v) throw new UsageError(`${a} needs a path`);
       flags.set(a.slice(2), v);
+    } else if (a === '--dpi') {
+      const v = Number(argv[++i]);
+      if (!Number.isFinite(v)) throw new UsageError('--dpi needs a number');
+      flags.set('dpi', String(v));
     } else if (a === '--crop-marks') flags.set('crop-marks', true);
     else if (a === '--outline-text') flags.set('outline-text', true);
     else if (a.startsWith('--')) throw new UsageError(`Unknown option ${a}`);
@@ -85,8 +90,9 @@ export async function main(argv: string[], log: (s: string) => void = console.lo
   const outDir = flags.get('out-dir');
   if (typeof csv === 'string') {
     if (typeof outDir !== 'string') throw new UsageError('--csv needs --out-dir DIR.');
-  } else if (typeof out !== 'string' || !out.toLowerCase().endsWith('.pdf'))
-    throw new UsageError('--out FILE.pdf is required (PDF output).');
+  } else if (typeof out !== 'string' || !/\.(pdf|png|jpe?g)$/i.test(out)) {
+    throw new UsageError('--out FILE.pdf|.png|.jpg is required.');
+  }
   const values: Record<string, string> = {};
   for (const s of sets) {
     const at = s.indexOf('=');
@@ -105,14 +111,29 @@ export async function main(argv: string[], log: (s: string) => void = console.lo
     const findings = preflight(doc, { families, textOverflows: (el) => layoutOf(el, registry).overflow });
     log(summarise(findings));
     for (const f of findings) log(`  ${f.severity === 'error' ? 'ERROR  ' : 'warning'} ${f.message}`);
-    const bytes = await renderPdf(
-      doc,
-      { registry, fontBytes: (id) => fontBytes.get(id) as Uint8Array, asset: (sha) => assets.get(sha) },
-      options,
-    );
+    const sources = { registry, fontBytes: (id: string) => fontBytes.get(id) as Uint8Array, asset: (sha: string) => assets.get(sha) };
     await fsp.mkdir(path.dirname(target), { recursive: true });
-    await atomicWrite(target, bytes);
     const page = doc.pages[0];
+    if (/\.(png|jpe?g)$/i.test(target)) {
+      const dpi = Number(flags.get('dpi') ?? 300);
+      let shown = -1;
+      const size = await renderRaster(doc, sources, target, {
+        dpi,
+        format: /\.png$/i.test(target) ? 'png' : 'jpeg',
+        onProgress: (done, total) => {
+          const pct = Math.floor((done / total) * 10) * 10;
+          if (pct !== shown && total > 2000) log(`  ${pct}%`);
+          shown = pct;
+        },
+      });
+      const kb = (await fsp.stat(target)).size / 1024;
+      log(
+        `Wrote ${target} (${size.width} × ${size.height} px at ${dpi} dpi, page with bleed, ${kb.toFixed(0)} KB) in ${((Date.now() - t0) / 1000).toFixed(1)} s.`,
+      );
+      return;
+    }
+    const bytes = await renderPdf(doc, sources, options);
+    await atomicWrite(target, bytes);
     const extras = `${options.cropMarks ? ', crop marks' : ''}${options.outlineText ? ', text as outlines' : ''}`;
     log(
       `Wrote ${target} (${(bytes.length / 1024).toFixed(0)} KB; trim ${page?.width} × ${page?.height} mm, bleed ${page?.bleed} mm${extras}) in ${((Date.now() - t0) / 1000).toFixed(1)} s.`,

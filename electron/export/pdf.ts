@@ -2,7 +2,7 @@
 // one page per artboard, MediaBox with bleed (and a slug for crop marks), TrimBox and BleedBox,
 // vector shapes, images at their native resolution, text as embedded subset fonts.
 import { PDFDocument, type PDFImage, PDFName, type PDFPage, type PDFRef } from 'pdf-lib';
-import { childToParent } from '../../core/document/geometry';
+import { flattenElements } from '../../core/document/flatten';
 import type { Element, Page, PosterDocument, TextElement } from '../../core/document/schema';
 import type { FontRegistry } from '../../core/typeset/font';
 import { layoutText } from '../../core/typeset/layout';
@@ -43,23 +43,6 @@ const rgb = (hex: string) =>
     .join(' ');
 const hex4 = (n: number) => n.toString(16).padStart(4, '0');
 
-/** Everything inside a page, flattened: groups resolved to page coordinates. */
-function flatten(elements: Element[], opacity = 1): { el: Exclude<Element, { type: 'group' }>; opacity: number }[] {
-  const out: { el: Exclude<Element, { type: 'group' }>; opacity: number }[] = [];
-  for (const el of elements) {
-    if (el.hidden) continue;
-    if (el.type === 'group')
-      out.push(
-        ...flatten(
-          el.children.map((c) => childToParent(c, el)),
-          opacity * el.opacity,
-        ),
-      );
-    else out.push({ el, opacity: opacity * el.opacity });
-  }
-  return out;
-}
-
 export function layoutOf(el: TextElement, registry: FontRegistry): TextLayout {
   return layoutText(registry, {
     runs: el.runs,
@@ -83,7 +66,7 @@ export async function renderPdf(doc: PosterDocument, src: PdfSources, opts: PdfO
   const fonts = new PdfFontSet();
   const layouts = new Map<TextElement, TextLayout>();
   for (const page of doc.pages) {
-    for (const { el } of flatten(page.elements)) {
+    for (const { el } of flattenElements(page.elements)) {
       if (el.type !== 'text') continue;
       const l = layoutOf(el, src.registry);
       layouts.set(el, l);
@@ -115,7 +98,7 @@ export async function renderPdf(doc: PosterDocument, src: PdfSources, opts: PdfO
     ops.push(
       `${rgb(page.background)} rg ${fmt(-page.bleed)} ${fmt(-page.bleed)} ${fmt(page.width + 2 * page.bleed)} ${fmt(page.height + 2 * page.bleed)} re f`,
     );
-    for (const { el, opacity } of flatten(page.elements)) {
+    for (const { el, opacity } of flattenElements(page.elements)) {
       ops.push('q');
       if (opacity < 1) ops.push(`/${gstate(p, opacity)} gs`);
       const cx = el.x + el.width / 2;

@@ -1,23 +1,9 @@
 // A small, real PNG encoder for tests: RGBA pixels in, valid PNG bytes out (8-bit RGBA,
 // filter type 0 on every row, zlib-deflated IDAT, CRC-32 on every chunk).
 import { deflateSync, inflateSync } from 'node:zlib';
+import { crc32 } from '../../electron/export/png-stream';
 
-const CRC_TABLE = (() => {
-  const table = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    table[n] = c >>> 0;
-  }
-  return table;
-})();
-
-/** CRC-32 (IEEE 802.3), as PNG chunks use it. */
-export function crc32(bytes: Uint8Array): number {
-  let c = 0xffffffff;
-  for (const b of bytes) c = (CRC_TABLE[(c ^ b) & 0xff] as number) ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
+export { crc32 };
 
 function chunk(type: string, data: Uint8Array): Uint8Array {
   const out = new Uint8Array(12 + data.length);
@@ -126,4 +112,25 @@ export function readPng(bytes: Uint8Array): { width: number; height: number; pix
       return [out[i] as number, out[i + 1] as number, out[i + 2] as number];
     },
   };
+}
+
+type Decoded = ReturnType<typeof readPng>;
+
+/**
+ * Share of pixels of `a` with no pixel of `b` within one pixel that matches it (each channel
+ * within `tolerance`). Rasterisers differ at anti-aliased edges; misplaced artwork does not
+ * pass.
+ */
+export function mismatchRatio(a: Decoded, b: Decoded, tolerance: number): number {
+  const close = (p: number[], q: number[]) => p.every((v, i) => Math.abs(v - (q[i] as number)) <= tolerance);
+  let differ = 0;
+  for (let y = 1; y < a.height - 1; y++) {
+    for (let x = 1; x < a.width - 1; x++) {
+      const pa = a.pixel(x, y);
+      let ok = false;
+      for (let dy = -1; dy <= 1 && !ok; dy++) for (let dx = -1; dx <= 1 && !ok; dx++) ok = close(pa, b.pixel(x + dx, y + dy));
+      if (!ok) differ++;
+    }
+  }
+  return differ / (a.width * a.height);
 }

@@ -3,6 +3,7 @@
 // overlay (panels/TextEditor), not in Fabric.
 import { FabricObject } from 'fabric';
 import type { TextElement } from '../../../../core/document/schema';
+import { drawLayout } from '../../../../core/typeset/draw';
 import type { TextLayout } from '../../../../core/typeset/types';
 import { ptToMm } from '../../../../core/units';
 import type { TextEngine } from '../text-engine';
@@ -28,22 +29,11 @@ export class TypesetText extends FabricObject {
     }
     ctx.save();
     ctx.translate(-w / 2, -h / 2);
-    for (const line of l.lines) {
-      for (const run of line.runs) {
-        const s = (run.size * PT) / this.engine.upem(run.fontId);
-        ctx.fillStyle = run.color;
-        for (const g of run.glyphs) {
-          const path = this.engine.glyphPath(run.fontId, g.id);
-          if (!path) continue;
-          ctx.save();
-          ctx.translate(g.x * PT, g.y * PT);
-          if (g.rotate) ctx.rotate(Math.PI / 2);
-          ctx.scale(s * (g.scaleX ?? 1), -s);
-          ctx.fill(path);
-          ctx.restore();
-        }
-      }
-    }
+    const engine = this.engine;
+    drawLayout(ctx, l, PT, (fontId, id) => {
+      const path = engine.glyphPath(fontId, id);
+      return path ? { path, upem: engine.upem(fontId) } : null;
+    });
     if (l.overflow) {
       // Text that does not fit: a red marker at the frame's bottom-right, as layout tools do.
       const m = Math.min(w, h, 6);
