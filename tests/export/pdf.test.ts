@@ -137,7 +137,7 @@ describe('images and failures', () => {
     await expect(main(['render', 'no-such-template', '--out', path.join(dir, 'x.pdf')], () => {})).rejects.toThrow(
       /No project or template/,
     );
-    await expect(main(['render', 'spring-festival', '--out', path.join(dir, 'x.png')], () => {})).rejects.toThrow(
+    await expect(main(['render', 'spring-festival', '--out', path.join(dir, 'x.svg')], () => {})).rejects.toThrow(
       /--out FILE\.pdf\|\.png\|\.jpg is required/,
     );
     await expect(main(['frobnicate'], () => {})).rejects.toThrow(/Usage/);
