@@ -12,6 +12,7 @@ import { parseDocumentJson } from '../../core/document/validate';
 import { preflight, summarise } from '../../core/preflight';
 import { layoutOf, renderPdf } from '../export/pdf';
 import { renderRaster } from '../export/raster';
+import { renderSvg } from '../export/svg';
 import { atomicWrite } from '../store/atomic';
 import { FontLibrary } from '../store/font-library';
 import { type AssetBytes, readProjectFile } from '../store/project-file';
@@ -26,7 +27,7 @@ export function templatesDir(): string {
 class UsageError extends Error {}
 
 const USAGE = `Usage:
-  poster render <project.poster | template> --out FILE.pdf|.png|.jpg [--dpi N] [--set field=value ...] [--crop-marks] [--outline-text]
+  poster render <project.poster | template> --out FILE.pdf|.png|.jpg|.svg [--dpi N] [--set field=value ...] [--crop-marks] [--outline-text]
   poster render <template> --csv rows.csv --out-dir DIR   (one PDF per row; a "file" column names them)
   poster templates`;
 
@@ -90,8 +91,8 @@ export async function main(argv: string[], log: (s: string) => void = console.lo
   const outDir = flags.get('out-dir');
   if (typeof csv === 'string') {
     if (typeof outDir !== 'string') throw new UsageError('--csv needs --out-dir DIR.');
-  } else if (typeof out !== 'string' || !/\.(pdf|png|jpe?g)$/i.test(out)) {
-    throw new UsageError('--out FILE.pdf|.png|.jpg is required.');
+  } else if (typeof out !== 'string' || !/\.(pdf|png|jpe?g|svg)$/i.test(out)) {
+    throw new UsageError('--out FILE.pdf|.png|.jpg|.svg is required.');
   }
   const values: Record<string, string> = {};
   for (const s of sets) {
@@ -129,6 +130,14 @@ export async function main(argv: string[], log: (s: string) => void = console.lo
       const kb = (await fsp.stat(target)).size / 1024;
       log(
         `Wrote ${target} (${size.width} × ${size.height} px at ${dpi} dpi, page with bleed, ${kb.toFixed(0)} KB) in ${((Date.now() - t0) / 1000).toFixed(1)} s.`,
+      );
+      return;
+    }
+    if (/\.svg$/i.test(target)) {
+      const svg = new TextEncoder().encode(renderSvg(doc, sources));
+      await atomicWrite(target, svg);
+      log(
+        `Wrote ${target} (${(svg.length / 1024).toFixed(0)} KB; ${page?.width} × ${page?.height} mm, text as outlines) in ${((Date.now() - t0) / 1000).toFixed(1)} s.`,
       );
       return;
     }

@@ -137,8 +137,8 @@ describe('images and failures', () => {
     await expect(main(['render', 'no-such-template', '--out', path.join(dir, 'x.pdf')], () => {})).rejects.toThrow(
       /No project or template/,
     );
-    await expect(main(['render', 'spring-festival', '--out', path.join(dir, 'x.svg')], () => {})).rejects.toThrow(
-      /--out FILE\.pdf\|\.png\|\.jpg is required/,
+    await expect(main(['render', 'spring-festival', '--out', path.join(dir, 'x.tiff')], () => {})).rejects.toThrow(
+      /--out FILE\.pdf\|\.png\|\.jpg\|\.svg is required/,
     );
     await expect(main(['frobnicate'], () => {})).rejects.toThrow(/Usage/);
   });
