@@ -46,6 +46,12 @@ export function breakOpportunities(text: string, level: KinsokuLevel): boolean[]
     // Numbers keep their units: "100元", "30%", "5 kg".
     if (isDigit(prev.cp) && isHanUnit(cur.cp)) allowed[at] = false;
   }
+  // "100 元": a space between a number and a Han unit does not break either.
+  const hanUnit = /(\d) ([元角分年月日时秒个件米克吨斤两升号层楼岁次位名人折倍度万亿千百])/g;
+  for (let m = hanUnit.exec(text); m; m = hanUnit.exec(text)) {
+    allowed[m.index + 1] = false;
+    allowed[m.index + 2] = false;
+  }
   // "5 kg": no break at the space between a number and a unit word.
   const re = /(\d)( )([A-Za-z%‰℃℉]+)(?![A-Za-z])/g;
   for (let m = re.exec(text); m; m = re.exec(text)) {

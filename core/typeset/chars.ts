@@ -54,7 +54,8 @@ export const isAmbiguous = (cp: number): boolean => AMBIGUOUS.has(cp);
  * "closing" marks after (GB/T 15834, Simplified Chinese glyph positions).
  */
 const OPENING = new Set([...'（［｛〔〈《「『【〖〘〚“‘'].map((c) => c.codePointAt(0) as number));
-const CLOSING = new Set([...'）］｝〕〉》」』】〗〙〛”’，。、；：'].map((c) => c.codePointAt(0) as number));
+// ！ and ？ sit in the left half of the em in Simplified Chinese faces, like ， and 。.
+const CLOSING = new Set([...'）］｝〕〉》」』】〗〙〛”’，。、；：！？'].map((c) => c.codePointAt(0) as number));
 export type PunctKind = 'opening' | 'closing' | null;
 export function punctKind(cp: number): PunctKind {
   if (OPENING.has(cp)) return 'opening';

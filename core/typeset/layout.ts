@@ -93,8 +93,16 @@ function breakParagraph(p: ParagraphUnits, style: TextStyle, maxLength: number):
       const prev = units[cut - 1] as Unit;
       const next = units[cut] as Unit;
       if (style.overlongWords === 'hyphenate' && prev.latin && next.latin && !prev.cjk && cut - 1 > start) {
-        cut -= 1;
-        hyphen = true;
+        // Take letters back until the hyphen itself fits on the line.
+        const hy = prev.face.glyphFor(0x2d);
+        const hyAdvance = hy === undefined ? 0 : (prev.face.glyphAdvance(hy) * prev.size) / prev.face.upem;
+        let w = 0;
+        for (let k = start; k < cut; k++) w += unitWidth(units[k] as Unit, style, k === start, false);
+        while (cut - 1 > start && w + hyAdvance > maxLength + 1e-6) {
+          cut -= 1;
+          w -= unitWidth(units[cut] as Unit, style, cut === start, false);
+        }
+        hyphen = cut > start + 1 || w + hyAdvance <= maxLength + 1e-6;
       }
     }
     lines.push({ units: units.slice(start, cut), lastOfParagraph: false, hyphen });
