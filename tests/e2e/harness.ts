@@ -8,19 +8,11 @@ import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll } from 'vitest';
 import { createBackend } from '../../electron/api/backend';
 import { startWebServer, type WebServer } from '../../electron/server/web-server';
+import { CHROMIUM, chromiumArgs } from '../helpers/chromium';
 
 const root = path.resolve(import.meta.dirname, '../..');
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-export const chromiumArgs = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--force-device-scale-factor=1',
-];
+
+export { CHROMIUM, chromiumArgs };
 
 export function ensureBuilt(): string {
   const dir = path.join(root, 'out/renderer');

@@ -3,18 +3,9 @@
 // (normaliseOcr, charAccuracy) do what they say.
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHROMIUM, chromiumArgs } from '../helpers/chromium';
 import { charAccuracy, normaliseOcr, readText } from '../helpers/ocr';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const chromiumArgs = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
 // Model loading and the first inference take about a second; later images a few hundred ms.
 const OCR_TIMEOUT = 60_000;
 
