@@ -1,0 +1,96 @@
+/**
+ * Built graphs on disk. Each graph is written once as `<name>.onnx` plus `<name>.bin` (external
+ * weights) under a folder keyed by the weights' hashes, the precision and the builder version,
+ * so a second run (or a second app start) opens sessions without rebuilding.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, open, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import * as ort from 'onnxruntime-node';
+import type { GraphBuilder } from '../onnx/graph.js';
+
+/** Bump when a graph builder's output changes, so stale caches are not reused. */
+export const BUILDER_VERSION = 1;
+
+export function cacheKey(parts: unknown): string {
+  return createHash('sha256')
+    .update(JSON.stringify({ v: BUILDER_VERSION, parts }))
+    .digest('hex')
+    .slice(0, 24);
+}
+
+export interface SessionOptions {
+  threads?: number;
+}
+
+async function writeAtomic(path: string, chunks: Uint8Array[]): Promise<void> {
+  const tmp = `${path}.${process.pid}.tmp`;
+  const fh = await open(tmp, 'w');
+  try {
+    for (const c of chunks) await fh.write(c);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  await rename(tmp, path);
+}
+
+export class GraphCache {
+  constructor(readonly dir: string) {}
+
+  pathOf(name: string): string {
+    return join(this.dir, `${name}.onnx`);
+  }
+
+  has(name: string): boolean {
+    return existsSync(this.pathOf(name));
+  }
+
+  /** Writes a built graph; the weights file lands before the model file that names it. */
+  async write(name: string, graph: GraphBuilder): Promise<void> {
+    await mkdir(this.dir, { recursive: true });
+    const { model, data } = graph.build({ externalFile: `${name}.bin` });
+    await writeAtomic(join(this.dir, `${name}.bin`), data ?? []);
+    await writeAtomic(this.pathOf(name), [model]);
+  }
+
+  /** Opens a session, building the graph first when it is not cached. */
+  async session(name: string, build: () => Promise<GraphBuilder>, opts: SessionOptions = {}): Promise<ort.InferenceSession> {
+    if (!this.has(name)) await this.write(name, await build());
+    try {
+      return await openSession(this.pathOf(name), opts);
+    } catch (err) {
+      // A damaged cache entry is rebuilt once; the model folder itself is never touched.
+      await rm(this.pathOf(name), { force: true });
+      await this.write(name, await build());
+      try {
+        return await openSession(this.pathOf(name), opts);
+      } catch {
+        throw err;
+      }
+    }
+  }
+}
+
+export function openSession(path: string, opts: SessionOptions): Promise<ort.InferenceSession> {
+  return ort.InferenceSession.create(path, {
+    executionProviders: ['cpu'],
+    graphOptimizationLevel: 'all',
+    intraOpNumThreads: opts.threads ?? 0,
+    interOpNumThreads: 1,
+    executionMode: 'sequential',
+  });
+}
+
+export function f32Tensor(data: Float32Array, dims: number[]): ort.Tensor {
+  return new ort.Tensor('float32', data, dims);
+}
+
+/** Runs a session and returns the named float outputs' data. */
+export async function run(session: ort.InferenceSession, feeds: Record<string, ort.Tensor>): Promise<Record<string, Float32Array>> {
+  const out = await session.run(feeds);
+  const result: Record<string, Float32Array> = {};
+  for (const [k, v] of Object.entries(out)) result[k] = v.data as Float32Array;
+  return result;
+}

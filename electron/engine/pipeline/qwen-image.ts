@@ -1,0 +1,302 @@
+/**
+ * The Qwen-Image text-to-image pipeline on onnxruntime-node, in stages with small interfaces:
+ * encode prompt -> seeded noise -> denoise loop (true CFG, flow-match Euler) -> VAE decode.
+ */
+import type * as ort from 'onnxruntime-node';
+import { buildTextLayersGraph, type TextEncoderShape, textPrefix } from '../graphs/text-encoder.js';
+import {
+  buildBlocksGraph,
+  buildHeadGraph,
+  buildImgInGraph,
+  buildModGraph,
+  buildTimeGraph,
+  buildTxtInGraph,
+  innerDim,
+  type TransformerShape,
+} from '../graphs/transformer.js';
+import { buildVaeDecoderGraph, type VaeShape } from '../graphs/vae.js';
+import type { WeightSource } from '../graphs/weights.js';
+import type { GraphBuilder } from '../onnx/graph.js';
+import { CancelledError, type GeneratedImage, type GenerateParams, type RunOptions } from '../types.js';
+import { cacheKey, f32Tensor, GraphCache, run } from './graph-cache.js';
+import { fitPreview, type PreviewProjection, previewRgb } from './preview.js';
+import { Rng } from './rng.js';
+import { eulerStep, type FlowSchedulerConfig, flowMatchSchedule } from './scheduler.js';
+import { causalBias, packLatents, qwenImageRope, textRope, timestepProjection, trueCfg, unpackLatents } from './tensors.js';
+
+export type Component = 'transformer' | 'text_encoder' | 'vae';
+
+export interface ComponentWeights extends WeightSource {
+  /** Rows of a 2-D tensor (the token embedding table), as float32. */
+  readRows(name: string, rows: readonly number[]): Promise<Float32Array>;
+  close(): Promise<void>;
+}
+
+/** What the pipeline needs from a model folder (see pipeline/model.ts for the adapter). */
+export interface QwenImageModel {
+  dir: string;
+  name: string;
+  transformer: TransformerShape;
+  textEncoder: TextEncoderShape;
+  vae: VaeShape & { latents_mean: number[]; latents_std: number[] };
+  scheduler: FlowSchedulerConfig;
+  prompt: { template: string; dropTokens: number; maxTokens: number };
+  /** Content hashes of each component's files, for the graph cache key. */
+  hashes: Record<Component, string>;
+  openWeights(component: Component): Promise<ComponentWeights>;
+  tokenize(text: string): Promise<number[]>;
+}
+
+export interface PipelineOptions {
+  cacheDir: string;
+  threads?: number;
+  /** Transformer blocks per graph; default: all blocks in one graph when they are small. */
+  blockGroup?: number;
+}
+
+export interface PromptEmbedding {
+  /** [T, joint_attention_dim] after the template's prefix tokens are dropped. */
+  embeds: Float32Array;
+  length: number;
+}
+
+export class QwenImagePipeline {
+  private readonly sessions = new Map<string, ort.InferenceSession>();
+  private readonly weights = new Map<Component, ComponentWeights>();
+  private readonly cache: GraphCache;
+  private preview: PreviewProjection | undefined;
+  readonly groups: [number, number][];
+
+  constructor(
+    readonly model: QwenImageModel,
+    private readonly opts: PipelineOptions,
+  ) {
+    const key = cacheKey({ hashes: model.hashes, precision: 'fp32', group: opts.blockGroup ?? 0 });
+    this.cache = new GraphCache(`${opts.cacheDir}/${key}`);
+    const n = model.transformer.num_layers;
+    const D = innerDim(model.transformer);
+    const perBlockBytes = 4 * 12 * D * D * 2;
+    const group = opts.blockGroup ?? (perBlockBytes * n < 512 * 2 ** 20 ? n : 1);
+    this.groups = [];
+    for (let a = 0; a < n; a += group) this.groups.push([a, Math.min(n, a + group)]);
+  }
+
+  private async source(component: Component): Promise<ComponentWeights> {
+    let w = this.weights.get(component);
+    if (!w) {
+      w = await this.model.openWeights(component);
+      this.weights.set(component, w);
+    }
+    return w;
+  }
+
+  private async session(
+    name: string,
+    component: Component,
+    build: (src: WeightSource) => Promise<GraphBuilder>,
+  ): Promise<ort.InferenceSession> {
+    const hit = this.sessions.get(name);
+    if (hit) return hit;
+    const s = await this.cache.session(name, async () => build(await this.source(component)), { threads: this.opts.threads });
+    this.sessions.set(name, s);
+    return s;
+  }
+
+  // ---- stage 1: prompt ---------------------------------------------------------------------
+
+  async encodePrompt(text: string): Promise<PromptEmbedding> {
+    const te = this.model.textEncoder;
+    const ids = await this.model.tokenize(text);
+    const src = await this.source('text_encoder');
+    const embeds = await src.readRows(`${textPrefix(src)}embed_tokens.weight`, ids);
+    const hd = te.hidden_size / te.num_attention_heads;
+    const rope = textRope(ids.length, hd, te.rope_theta);
+    const layers = await this.session('text_encoder', 'text_encoder', (s) => buildTextLayersGraph(te, s, 0, te.num_hidden_layers));
+    const T = ids.length;
+    const out = await run(layers, {
+      inputs_embeds: f32Tensor(embeds, [1, T, te.hidden_size]),
+      rope_cos: f32Tensor(rope.cos, [T, hd]),
+      rope_sin: f32Tensor(rope.sin, [T, hd]),
+      attn_bias: f32Tensor(causalBias(new Array(T).fill(1)), [1, 1, T, T]),
+    });
+    const hidden = out.hidden as Float32Array;
+    const drop = Math.min(this.model.prompt.dropTokens, T - 1);
+    return { embeds: hidden.slice(drop * te.hidden_size), length: T - drop };
+  }
+
+  // ---- stage 3: the transformer --------------------------------------------------------------
+
+  /** Modulation vectors of every block for every timestep of the schedule. */
+  async modulation(timesteps: Float32Array): Promise<{ mods: Float32Array[]; outMod: Float32Array }> {
+    const c = this.model.transformer;
+    const D = innerDim(c);
+    const N = timesteps.length;
+    const tproj = timestepProjection(timesteps.map((t) => Math.fround(t / 1000)));
+    const time = await this.session('time', 'transformer', (s) => buildTimeGraph(c, s));
+    const t = await run(time, { tproj: f32Tensor(tproj, [N, 256]) });
+    const mods: Float32Array[] = [];
+    for (const [a, b] of this.groups) {
+      const mod = await this.session(`mod_${a}_${b}`, 'transformer', (s) => buildModGraph(c, s, a, b));
+      mods.push((await run(mod, { temb_silu: f32Tensor(t.temb_silu as Float32Array, [N, D]) })).mods as Float32Array);
+    }
+    return { mods, outMod: t.out_mod as Float32Array };
+  }
+
+  async embedText(prompt: PromptEmbedding): Promise<Float32Array> {
+    const c = this.model.transformer;
+    const s = await this.session('txt_in', 'transformer', (src) => buildTxtInGraph(c, src));
+    return (await run(s, { encoder_hidden_states: f32Tensor(prompt.embeds, [1, prompt.length, c.joint_attention_dim]) }))
+      .txt as Float32Array;
+  }
+
+  async embedImage(tokens: Float32Array, L: number): Promise<Float32Array> {
+    const c = this.model.transformer;
+    const s = await this.session('img_in', 'transformer', (src) => buildImgInGraph(c, src));
+    return (await run(s, { hidden_states: f32Tensor(tokens, [1, L, c.in_channels]) })).img as Float32Array;
+  }
+
+  /**
+   * One transformer pass from the embedded streams: the blocks (with this step's modulation)
+   * and the output head. Returns the velocity [L, p*p*out].
+   */
+  async blocksAndHead(
+    img: Float32Array,
+    txt: Float32Array,
+    T: number,
+    L: number,
+    step: number,
+    mod: { mods: Float32Array[]; outMod: Float32Array },
+    rope: { cos: Float32Array; sin: Float32Array },
+  ): Promise<Float32Array> {
+    const c = this.model.transformer;
+    const D = innerDim(c);
+    const S = T + L;
+    const half = c.attention_head_dim / 2;
+    const cos = f32Tensor(rope.cos, [S, half]);
+    const sin = f32Tensor(rope.sin, [S, half]);
+    const bias = f32Tensor(new Float32Array(S), [1, 1, 1, S]);
+    let x = img;
+    let y = txt;
+    for (const [gi, [a, b]] of this.groups.entries()) {
+      const k = b - a;
+      const all = mod.mods[gi] as Float32Array;
+      const rows = all.subarray(step * k * 12 * D, (step + 1) * k * 12 * D).slice();
+      const s = await this.session(`blocks_${a}_${b}`, 'transformer', (src) => buildBlocksGraph(c, src, a, b));
+      const out = await run(s, {
+        img: f32Tensor(x, [1, L, D]),
+        txt: f32Tensor(y, [1, T, D]),
+        mods: f32Tensor(rows, [k, 12 * D]),
+        rope_cos: cos,
+        rope_sin: sin,
+        attn_bias: bias,
+      });
+      x = out.img_out as Float32Array;
+      y = out.txt_out as Float32Array;
+    }
+    const head = await this.session('head', 'transformer', (src) => buildHeadGraph(c, src));
+    const outMod = mod.outMod.slice(step * 2 * D, (step + 1) * 2 * D);
+    return (await run(head, { img: f32Tensor(x, [1, L, D]), out_mod: f32Tensor(outMod, [1, 2 * D]) })).sample as Float32Array;
+  }
+
+  // ---- stage 4: decode -----------------------------------------------------------------------
+
+  /** Normalised latents [C,h,w] -> decoder output [3, 8h, 8w] in [-1, 1]. */
+  async decodeLatents(latents: Float32Array, h: number, w: number, normalised = true): Promise<Float32Array> {
+    const v = this.model.vae;
+    const C = v.z_dim;
+    const z = new Float32Array(latents.length);
+    for (let ch = 0; ch < C; ch++) {
+      const std = Math.fround(1 / (v.latents_std[ch] as number));
+      const mean = v.latents_mean[ch] as number;
+      for (let k = ch * h * w; k < (ch + 1) * h * w; k++)
+        z[k] = normalised ? Math.fround(Math.fround((latents[k] as number) / std) + mean) : (latents[k] as number);
+    }
+    const s = await this.session('vae_decoder', 'vae', (src) => buildVaeDecoderGraph(v, src));
+    return (await run(s, { latents: f32Tensor(z, [1, C, h, w]) })).image as Float32Array;
+  }
+
+  private async previewProjection(): Promise<PreviewProjection> {
+    if (!this.preview) this.preview = await fitPreview(this.model.vae.z_dim, (lat, h, w) => this.decodeLatents(lat, h, w));
+    return this.preview;
+  }
+
+  // ---- the whole job -------------------------------------------------------------------------
+
+  async generate(p: GenerateParams, options: RunOptions = {}): Promise<GeneratedImage> {
+    const c = this.model.transformer;
+    const C = this.model.vae.z_dim;
+    if (p.width % 16 || p.height % 16 || p.width < 16 || p.height < 16)
+      throw new Error(`width and height must be multiples of 16 pixels, got ${p.width}x${p.height}`);
+    const check = (): void => {
+      if (options.signal?.aborted) throw new CancelledError();
+    };
+    const t0 = performance.now();
+    check();
+    const useCfg = p.cfg > 1;
+    const cond = await this.encodePrompt(p.prompt);
+    const uncond = useCfg ? await this.encodePrompt(p.negativePrompt.trim() ? p.negativePrompt : ' ') : undefined;
+    check();
+    const txtC = await this.embedText(cond);
+    const txtU = uncond ? await this.embedText(uncond) : undefined;
+    const h = p.height / 8;
+    const w = p.width / 8;
+    const ph = h / c.patch_size;
+    const pw = w / c.patch_size;
+    const L = ph * pw;
+    const schedule = flowMatchSchedule(p.steps, L, this.model.scheduler);
+    const mod = await this.modulation(schedule.timesteps);
+    const ropeC = qwenImageRope(c.axes_dims_rope, cond.length, ph, pw);
+    const ropeU = uncond ? qwenImageRope(c.axes_dims_rope, uncond.length, ph, pw) : undefined;
+    const x = packLatents(new Rng(p.seed).normals(C * h * w), C, h, w);
+    const width = C * c.patch_size * c.patch_size;
+    const t1 = performance.now();
+    const preview = options.onProgress ? await this.previewProjection() : undefined;
+    for (let i = 0; i < p.steps; i++) {
+      check();
+      const img = await this.embedImage(x, L);
+      const v = await this.blocksAndHead(img, txtC, cond.length, L, i, mod, ropeC);
+      if (uncond && txtU && ropeU) {
+        check();
+        const vu = await this.blocksAndHead(img, txtU, uncond.length, L, i, mod, ropeU);
+        trueCfg(v, vu, p.cfg, width);
+      }
+      if (preview && options.onProgress) {
+        const sigma = schedule.sigmas[i] as number;
+        const x0 = x.map((xv, k) => xv - sigma * (v[k] as number));
+        options.onProgress({ step: i + 1, steps: p.steps, preview: previewRgb(preview, unpackLatents(x0, C, h, w), C, h, w) });
+      }
+      eulerStep(x, v, schedule, i);
+    }
+    check();
+    const t2 = performance.now();
+    const image = await this.decodeLatents(unpackLatents(x, C, h, w), h, w);
+    const rgb = toRgb(image, p.width, p.height);
+    return { width: p.width, height: p.height, rgb, timings: { encodeMs: t1 - t0, denoiseMs: t2 - t1, decodeMs: performance.now() - t2 } };
+  }
+
+  async dispose(): Promise<void> {
+    for (const s of this.sessions.values()) await s.release();
+    this.sessions.clear();
+    for (const w of this.weights.values()) await w.close();
+    this.weights.clear();
+  }
+}
+
+/** Planar [3,H,W] in [-1,1] -> interleaved RGB bytes, as the reference post-processes. */
+export function toRgb(image: Float32Array, width: number, height: number): Uint8Array {
+  const n = width * height;
+  const rgb = new Uint8Array(n * 3);
+  for (let ch = 0; ch < 3; ch++) {
+    for (let k = 0; k < n; k++) {
+      const v = Math.min(1, Math.max(0, (image[ch * n + k] as number) / 2 + 0.5));
+      rgb[k * 3 + ch] = roundHalfEven(v * 255);
+    }
+  }
+  return rgb;
+}
+
+/** NumPy's round(): halves go to the even neighbour. */
+function roundHalfEven(v: number): number {
+  const r = Math.round(v);
+  return r - v === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}

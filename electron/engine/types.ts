@@ -1,0 +1,58 @@
+/**
+ * The engine's small public interfaces. The pipeline (electron/engine/pipeline) implements
+ * `ImageGenerator`; the runtime (electron/engine/runtime) queues jobs, runs them off the main
+ * thread and turns their progress into API events.
+ */
+
+export interface GenerateParams {
+  prompt: string;
+  /** Used for true CFG; the engine substitutes " " when cfg > 1 and this is empty. */
+  negativePrompt: string;
+  /** Pixels; multiples of 16. */
+  width: number;
+  height: number;
+  steps: number;
+  /** True CFG scale; 1 turns the unconditional pass off. */
+  cfg: number;
+  /** 0 .. 2^32-1. */
+  seed: number;
+  /** Absolute path of the model folder. */
+  model: string;
+}
+
+export interface StepProgress {
+  /** 1-based step just finished. */
+  step: number;
+  steps: number;
+  /** Small RGB preview (a linear projection of the latents), row-major, 3 bytes a pixel. */
+  preview?: { width: number; height: number; rgb: Uint8Array };
+}
+
+export interface GeneratedImage {
+  width: number;
+  height: number;
+  /** Row-major, 3 bytes a pixel. */
+  rgb: Uint8Array;
+  /** Wall time of the job's stages in milliseconds. */
+  timings: { encodeMs: number; denoiseMs: number; decodeMs: number };
+}
+
+export interface RunOptions {
+  signal?: AbortSignal;
+  onProgress?: (progress: StepProgress) => void;
+  /** Directory for built graphs; defaults to `<model>/.cache`. */
+  cacheDir?: string;
+}
+
+export interface ImageGenerator {
+  generate(params: GenerateParams, options?: RunOptions): Promise<GeneratedImage>;
+  dispose(): Promise<void>;
+}
+
+/** Thrown when a job's signal aborts; the runtime reports it as "cancelled", not as a failure. */
+export class CancelledError extends Error {
+  constructor() {
+    super('Generation cancelled');
+    this.name = 'CancelledError';
+  }
+}
