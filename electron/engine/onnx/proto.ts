@@ -84,7 +84,7 @@ class Writer {
   packedFloats(field: number, values: readonly number[]): void {
     const data = new Uint8Array(values.length * 4);
     const view = new DataView(data.buffer);
-    values.forEach((v, i) => view.setFloat32(i * 4, v, true));
+    for (const [i, v] of values.entries()) view.setFloat32(i * 4, v, true);
     this.bytes(field, data);
   }
 

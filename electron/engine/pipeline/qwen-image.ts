@@ -60,6 +60,14 @@ export interface PromptEmbedding {
   length: number;
 }
 
+/** AdaLN vectors for every step: per block group [N, k, 12D], and the output norm's [N, 2D]. */
+export interface Modulation {
+  mods: Float32Array[];
+  outMod: Float32Array;
+}
+
+type Rope = { cos: Float32Array; sin: Float32Array };
+
 export class QwenImagePipeline {
   private readonly sessions = new Map<string, ort.InferenceSession>();
   private readonly weights = new Map<Component, ComponentWeights>();
@@ -105,8 +113,16 @@ export class QwenImagePipeline {
   // ---- stage 1: prompt ---------------------------------------------------------------------
 
   async encodePrompt(text: string): Promise<PromptEmbedding> {
-    const te = this.model.textEncoder;
     const ids = await this.model.tokenize(text);
+    const hidden = await this.encodeTokens(ids);
+    const H = this.model.textEncoder.hidden_size;
+    const drop = Math.min(this.model.prompt.dropTokens, ids.length - 1);
+    return { embeds: hidden.slice(drop * H), length: ids.length - drop };
+  }
+
+  /** The text encoder's last hidden state [T, H] for token ids (no tokens dropped). */
+  async encodeTokens(ids: readonly number[]): Promise<Float32Array> {
+    const te = this.model.textEncoder;
     const src = await this.source('text_encoder');
     const embeds = await src.readRows(`${textPrefix(src)}embed_tokens.weight`, ids);
     const hd = te.hidden_size / te.num_attention_heads;
@@ -119,15 +135,13 @@ export class QwenImagePipeline {
       rope_sin: f32Tensor(rope.sin, [T, hd]),
       attn_bias: f32Tensor(causalBias(new Array(T).fill(1)), [1, 1, T, T]),
     });
-    const hidden = out.hidden as Float32Array;
-    const drop = Math.min(this.model.prompt.dropTokens, T - 1);
-    return { embeds: hidden.slice(drop * te.hidden_size), length: T - drop };
+    return out.hidden as Float32Array;
   }
 
   // ---- stage 3: the transformer --------------------------------------------------------------
 
   /** Modulation vectors of every block for every timestep of the schedule. */
-  async modulation(timesteps: Float32Array): Promise<{ mods: Float32Array[]; outMod: Float32Array }> {
+  async modulation(timesteps: Float32Array): Promise<Modulation> {
     const c = this.model.transformer;
     const D = innerDim(c);
     const N = timesteps.length;
@@ -165,9 +179,24 @@ export class QwenImagePipeline {
     T: number,
     L: number,
     step: number,
-    mod: { mods: Float32Array[]; outMod: Float32Array },
-    rope: { cos: Float32Array; sin: Float32Array },
+    mod: Modulation,
+    rope: Rope,
   ): Promise<Float32Array> {
+    return (await this.traceBlocks(img, txt, T, L, step, mod, rope, false)).sample;
+  }
+
+  /** blocksAndHead, also returning each block group's outputs (for parity checks). */
+  async traceBlocks(
+    img: Float32Array,
+    txt: Float32Array,
+    T: number,
+    L: number,
+    step: number,
+    mod: Modulation,
+    rope: Rope,
+    keep = true,
+  ): Promise<{ sample: Float32Array; blocks: { img: Float32Array; txt: Float32Array }[] }> {
+    const blocks: { img: Float32Array; txt: Float32Array }[] = [];
     const c = this.model.transformer;
     const D = innerDim(c);
     const S = T + L;
@@ -192,10 +221,12 @@ export class QwenImagePipeline {
       });
       x = out.img_out as Float32Array;
       y = out.txt_out as Float32Array;
+      if (keep) blocks.push({ img: x, txt: y });
     }
     const head = await this.session('head', 'transformer', (src) => buildHeadGraph(c, src));
     const outMod = mod.outMod.slice(step * 2 * D, (step + 1) * 2 * D);
-    return (await run(head, { img: f32Tensor(x, [1, L, D]), out_mod: f32Tensor(outMod, [1, 2 * D]) })).sample as Float32Array;
+    const sample = (await run(head, { img: f32Tensor(x, [1, L, D]), out_mod: f32Tensor(outMod, [1, 2 * D]) })).sample as Float32Array;
+    return { sample, blocks };
   }
 
   // ---- stage 4: decode -----------------------------------------------------------------------

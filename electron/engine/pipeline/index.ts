@@ -1,0 +1,51 @@
+/**
+ * The engine's entry point: `createGenerator()` returns an ImageGenerator that opens each model
+ * folder once (verification, graph cache, sessions) and runs jobs on it.
+ */
+import { join } from 'node:path';
+import type { GeneratedImage, GenerateParams, ImageGenerator, RunOptions } from '../types.js';
+import { loadPipelineModel } from './model.js';
+import { QwenImagePipeline } from './qwen-image.js';
+
+export interface GeneratorOptions {
+  /** ONNX Runtime intra-op threads; 0 lets it decide. */
+  threads?: number;
+  /** Where built graphs are kept; default `<model>/.cache/graphs`. */
+  cacheDir?: string;
+}
+
+export function createGenerator(options: GeneratorOptions = {}): ImageGenerator {
+  const pipelines = new Map<string, Promise<QwenImagePipeline>>();
+  const pipelineFor = (dir: string, cacheDir?: string): Promise<QwenImagePipeline> => {
+    let p = pipelines.get(dir);
+    if (!p) {
+      p = loadPipelineModel(dir).then(
+        (model) =>
+          new QwenImagePipeline(model, {
+            cacheDir: cacheDir ?? options.cacheDir ?? join(dir, '.cache', 'graphs'),
+            threads: options.threads,
+          }),
+      );
+      // A folder that failed to open is retried on the next job (the user may have fixed it).
+      p.catch(() => pipelines.delete(dir));
+      pipelines.set(dir, p);
+    }
+    return p;
+  };
+  return {
+    async generate(params: GenerateParams, run: RunOptions = {}): Promise<GeneratedImage> {
+      const pipe = await pipelineFor(params.model, run.cacheDir);
+      return pipe.generate(params, run);
+    },
+    async dispose(): Promise<void> {
+      for (const p of pipelines.values()) {
+        try {
+          await (await p).dispose();
+        } catch {
+          // already failed to open: nothing to release
+        }
+      }
+      pipelines.clear();
+    },
+  };
+}

@@ -1,0 +1,152 @@
+// A tiny Qwen-Image-family model folder in the published diffusers layout, with random weights
+// under the real tensor names, for the engine's tests. Deterministic from a seed.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { expectedTensors, type TextEncoderConfig, type TransformerConfig, type VaeConfig } from '../../electron/engine/model/configs';
+import { type TensorToWrite, writeSafetensors } from '../../electron/engine/model/safetensors';
+import { Rng } from '../../electron/engine/pipeline/rng';
+
+/** GPT-2 byte-level alphabet: byte -> printable character. */
+export function byteLevelAlphabet(): string[] {
+  const bs: number[] = [];
+  for (let b = 33; b <= 126; b++) bs.push(b);
+  for (let b = 161; b <= 172; b++) bs.push(b);
+  for (let b = 174; b <= 255; b++) bs.push(b);
+  const map = new Array<string>(256);
+  for (const b of bs) map[b] = String.fromCodePoint(b);
+  let n = 0;
+  for (let b = 0; b < 256; b++) if (map[b] === undefined) map[b] = String.fromCodePoint(256 + n++);
+  return map;
+}
+
+/** Writes a byte-level BPE tokenizer folder (vocab.json, merges.txt, tokenizer_config.json). */
+export function writeTinyTokenizer(dir: string, words: string[] = ['red', 'blue', 'gold', 'dots', 'stripes', '红色', '蓝色']): number {
+  mkdirSync(dir, { recursive: true });
+  const alpha = byteLevelAlphabet();
+  const vocab: Record<string, number> = {};
+  for (let b = 0; b < 256; b++) vocab[alpha[b] as string] = b;
+  const merges: string[] = [];
+  for (const w of words) {
+    const sym = Array.from(new TextEncoder().encode(w), (b) => alpha[b] as string);
+    let cur = sym[0] as string;
+    for (const next of sym.slice(1)) {
+      if (!(cur + next in vocab)) {
+        merges.push(`${cur} ${next}`);
+        vocab[cur + next] = Object.keys(vocab).length;
+      }
+      cur += next;
+    }
+  }
+  const size = Object.keys(vocab).length;
+  const specials = ['<|endoftext|>', '<|im_start|>', '<|im_end|>'];
+  const added: Record<string, { content: string; special: boolean }> = {};
+  specials.forEach((s, i) => {
+    added[String(size + i)] = { content: s, special: true };
+  });
+  writeFileSync(join(dir, 'vocab.json'), JSON.stringify(vocab));
+  writeFileSync(join(dir, 'merges.txt'), `#version: 0.2\n${merges.join('\n')}\n`);
+  writeFileSync(join(dir, 'tokenizer_config.json'), JSON.stringify({ added_tokens_decoder: added, model_max_length: 4096 }));
+  return size + specials.length;
+}
+
+export const TINY_TRANSFORMER: TransformerConfig = {
+  patch_size: 2,
+  in_channels: 64,
+  out_channels: 16,
+  num_layers: 2,
+  attention_head_dim: 16,
+  num_attention_heads: 2,
+  joint_attention_dim: 24,
+  axes_dims_rope: [4, 6, 6],
+};
+
+export function tinyVae(): VaeConfig {
+  const rng = new Rng(99);
+  return {
+    base_dim: 8,
+    z_dim: 16,
+    dim_mult: [1, 2, 2, 2],
+    num_res_blocks: 1,
+    attn_scales: [],
+    temperal_downsample: [false, true, true],
+    latents_mean: Array.from({ length: 16 }, () => Math.round(rng.normal() * 50) / 100),
+    latents_std: Array.from({ length: 16 }, () => Math.round((1 + rng.uniform() * 2) * 100) / 100),
+  };
+}
+
+function randomTensors(list: { name: string; shape: number[] }[], rng: Rng): TensorToWrite[] {
+  return list.map(({ name, shape }) => {
+    const n = shape.reduce((a, b) => a * b, 1);
+    const isNorm = /norm[^.]*\.(weight|gamma)$|\.gamma$/.test(name) && !name.includes('norm_out.linear');
+    const fanIn = shape.length > 1 ? shape.slice(1).reduce((a, b) => a * b, 1) : 1;
+    const std = shape.length > 1 ? 0.6 / Math.sqrt(fanIn) : 0.05;
+    const data = rng.normals(n).map((v) => (isNorm ? 1 + 0.1 * v : std * v));
+    return { name, dtype: 'F32', shape, data };
+  });
+}
+
+export interface TinyOptions {
+  seed?: number;
+  /** Write the transformer as this many shards plus an index. */
+  shards?: number;
+  dtype?: 'F32' | 'F16' | 'BF16';
+}
+
+/** Writes a complete tiny model folder. */
+export async function makeTinyQwenImage(dir: string, opts: TinyOptions = {}): Promise<void> {
+  const rng = new Rng(opts.seed ?? 1);
+  for (const d of ['transformer', 'text_encoder', 'vae', 'tokenizer', 'scheduler']) mkdirSync(join(dir, d), { recursive: true });
+  const vocabSize = writeTinyTokenizer(join(dir, 'tokenizer'));
+  const te: TextEncoderConfig = {
+    hidden_size: 24,
+    intermediate_size: 48,
+    num_hidden_layers: 2,
+    num_attention_heads: 4,
+    num_key_value_heads: 2,
+    rms_norm_eps: 1e-6,
+    rope_theta: 1_000_000,
+    vocab_size: vocabSize,
+  };
+  const vae = tinyVae();
+  writeFileSync(join(dir, 'model_index.json'), JSON.stringify({ _class_name: 'QwenImagePipeline', _diffusers_version: '0.35.0' }));
+  writeFileSync(
+    join(dir, 'scheduler/scheduler_config.json'),
+    JSON.stringify({
+      _class_name: 'FlowMatchEulerDiscreteScheduler',
+      base_image_seq_len: 256,
+      base_shift: 0.5,
+      max_image_seq_len: 8192,
+      max_shift: 0.9,
+      num_train_timesteps: 1000,
+      shift: 1.0,
+      shift_terminal: 0.02,
+      time_shift_type: 'exponential',
+      use_dynamic_shifting: true,
+    }),
+  );
+  writeFileSync(join(dir, 'transformer/config.json'), JSON.stringify({ _class_name: 'QwenImageTransformer2DModel', ...TINY_TRANSFORMER }));
+  writeFileSync(join(dir, 'text_encoder/config.json'), JSON.stringify({ architectures: ['Qwen2_5_VLForConditionalGeneration'], ...te }));
+  writeFileSync(join(dir, 'vae/config.json'), JSON.stringify({ _class_name: 'AutoencoderKLQwenImage', ...vae }));
+  const dtype = opts.dtype ?? 'F32';
+  const cast = (ts: TensorToWrite[]): TensorToWrite[] => ts.map((t) => ({ ...t, dtype }));
+  const transformer = cast(randomTensors(expectedTensors('transformer', TINY_TRANSFORMER), rng));
+  const shards = opts.shards ?? 1;
+  if (shards > 1) {
+    const per = Math.ceil(transformer.length / shards);
+    const weightMap: Record<string, string> = {};
+    for (let s = 0; s < shards; s++) {
+      const name = `diffusion_pytorch_model-${String(s + 1).padStart(5, '0')}-of-${String(shards).padStart(5, '0')}.safetensors`;
+      const part = transformer.slice(s * per, (s + 1) * per);
+      for (const t of part) weightMap[t.name] = name;
+      await writeSafetensors(join(dir, 'transformer', name), part);
+    }
+    writeFileSync(
+      join(dir, 'transformer/diffusion_pytorch_model.safetensors.index.json'),
+      JSON.stringify({ metadata: {}, weight_map: weightMap }),
+    );
+  } else {
+    await writeSafetensors(join(dir, 'transformer/diffusion_pytorch_model.safetensors'), transformer);
+  }
+  await writeSafetensors(join(dir, 'text_encoder/model.safetensors'), cast(randomTensors(expectedTensors('text_encoder', te), rng)));
+  await writeSafetensors(join(dir, 'vae/diffusion_pytorch_model.safetensors'), cast(randomTensors(expectedTensors('vae', vae), rng)));
+}
