@@ -63,6 +63,7 @@ async function parseConfig<T>(rel: string, parse: () => T | Promise<T>): Promise
   try {
     return await parse();
   } catch (err) {
+    if (err instanceof ModelError) throw err;
     const issues = (err as { issues?: { path: (string | number)[]; message: string }[] }).issues;
     const detail = issues?.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ') ?? (err as Error).message;
     throw new ModelError('bad-config', `${rel} is not a valid config: ${detail}`);
@@ -122,14 +123,15 @@ async function checkTensors(dir: string, component: ComponentName, config: unkno
 
 /** Imports a diffusers-layout folder: validates, checks tensors, hashes, writes model.json. */
 export async function importModel(dir: string, opts: { onProgress?: ImportProgress; name?: string } = {}): Promise<ModelManifest> {
-  const transformer = parseConfig('transformer/config.json', async () =>
-    TransformerConfig.parse(await readJson(dir, 'transformer/config.json')),
-  );
-  const textEncoder = parseConfig('text_encoder/config.json', async () =>
-    parseTextEncoderConfig(await readJson(dir, 'text_encoder/config.json')),
-  );
-  const vae = parseConfig('vae/config.json', async () => VaeConfig.parse(await readJson(dir, 'vae/config.json')));
-  const configs = { transformer: await transformer, text_encoder: await textEncoder, vae: await vae };
+  const configs = {
+    transformer: await parseConfig('transformer/config.json', async () =>
+      TransformerConfig.parse(await readJson(dir, 'transformer/config.json')),
+    ),
+    text_encoder: await parseConfig('text_encoder/config.json', async () =>
+      parseTextEncoderConfig(await readJson(dir, 'text_encoder/config.json')),
+    ),
+    vae: await parseConfig('vae/config.json', async () => VaeConfig.parse(await readJson(dir, 'vae/config.json'))),
+  };
   const scheduler = existsSync(join(dir, 'scheduler/scheduler_config.json'))
     ? await parseConfig('scheduler/scheduler_config.json', async () =>
         SchedulerConfig.parse(await readJson(dir, 'scheduler/scheduler_config.json')),
@@ -137,12 +139,12 @@ export async function importModel(dir: string, opts: { onProgress?: ImportProgre
     : SchedulerConfig.parse({});
   const promptFile = join(dir, 'prompt.json');
   const prompt = existsSync(promptFile)
-    ? parseConfig('prompt.json', async () =>
+    ? await parseConfig('prompt.json', async () =>
         z
           .object({ template: z.string().includes('{}'), dropTokens: z.number().int().nonnegative() })
           .parse(await readJson(dir, 'prompt.json')),
       )
-    : Promise.resolve({ template: QWEN_IMAGE_TEMPLATE, dropTokens: QWEN_IMAGE_DROP_TOKENS });
+    : { template: QWEN_IMAGE_TEMPLATE, dropTokens: QWEN_IMAGE_DROP_TOKENS };
   for (const c of COMPONENTS) await checkTensors(dir, c, configs[c]);
 
   const fileLists: Record<ComponentName | 'tokenizer', string[]> = {
@@ -179,7 +181,7 @@ export async function importModel(dir: string, opts: { onProgress?: ImportProgre
     tokenizer: { files: files('tokenizer') },
     scheduler,
     vae_latents: { mean: configs.vae.latents_mean, std: configs.vae.latents_std },
-    prompt: await prompt,
+    prompt,
   };
   const tmp = join(dir, `.model.json.${process.pid}.tmp`);
   const fh = await open(tmp, 'w');
