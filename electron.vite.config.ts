@@ -10,6 +10,7 @@ export default defineConfig({
           index: resolve(__dirname, 'electron/main/index.ts'),
           serve: resolve(__dirname, 'electron/server/serve.ts'),
           poster: resolve(__dirname, 'electron/cli/poster.ts'),
+          'engine-worker': resolve(__dirname, 'electron/engine/runtime/worker.ts'),
         },
       },
     },

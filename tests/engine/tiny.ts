@@ -90,16 +90,29 @@ export interface TinyOptions {
   /** Write the transformer as this many shards plus an index. */
   shards?: number;
   dtype?: 'F32' | 'F16' | 'BF16';
+  /** 'bench' is wider and deeper, so a step takes measurable time. */
+  size?: 'tiny' | 'bench';
 }
+
+export const BENCH_TRANSFORMER: TransformerConfig = {
+  ...TINY_TRANSFORMER,
+  num_layers: 4,
+  attention_head_dim: 32,
+  num_attention_heads: 4,
+  joint_attention_dim: 64,
+  axes_dims_rope: [8, 12, 12],
+};
 
 /** Writes a complete tiny model folder. */
 export async function makeTinyQwenImage(dir: string, opts: TinyOptions = {}): Promise<void> {
   const rng = new Rng(opts.seed ?? 1);
   for (const d of ['transformer', 'text_encoder', 'vae', 'tokenizer', 'scheduler']) mkdirSync(join(dir, d), { recursive: true });
   const vocabSize = writeTinyTokenizer(join(dir, 'tokenizer'));
+  const bench = opts.size === 'bench';
+  const transformerConfig = bench ? BENCH_TRANSFORMER : TINY_TRANSFORMER;
   const te: TextEncoderConfig = {
-    hidden_size: 24,
-    intermediate_size: 48,
+    hidden_size: bench ? 64 : 24,
+    intermediate_size: bench ? 128 : 48,
     num_hidden_layers: 2,
     num_attention_heads: 4,
     num_key_value_heads: 2,
@@ -107,7 +120,7 @@ export async function makeTinyQwenImage(dir: string, opts: TinyOptions = {}): Pr
     rope_theta: 1_000_000,
     vocab_size: vocabSize,
   };
-  const vae = tinyVae();
+  const vae = { ...tinyVae(), base_dim: bench ? 16 : 8 };
   writeFileSync(join(dir, 'model_index.json'), JSON.stringify({ _class_name: 'QwenImagePipeline', _diffusers_version: '0.35.0' }));
   writeFileSync(
     join(dir, 'scheduler/scheduler_config.json'),
@@ -124,12 +137,12 @@ export async function makeTinyQwenImage(dir: string, opts: TinyOptions = {}): Pr
       use_dynamic_shifting: true,
     }),
   );
-  writeFileSync(join(dir, 'transformer/config.json'), JSON.stringify({ _class_name: 'QwenImageTransformer2DModel', ...TINY_TRANSFORMER }));
+  writeFileSync(join(dir, 'transformer/config.json'), JSON.stringify({ _class_name: 'QwenImageTransformer2DModel', ...transformerConfig }));
   writeFileSync(join(dir, 'text_encoder/config.json'), JSON.stringify({ architectures: ['Qwen2_5_VLForConditionalGeneration'], ...te }));
   writeFileSync(join(dir, 'vae/config.json'), JSON.stringify({ _class_name: 'AutoencoderKLQwenImage', ...vae }));
   const dtype = opts.dtype ?? 'F32';
   const cast = (ts: TensorToWrite[]): TensorToWrite[] => ts.map((t) => ({ ...t, dtype }));
-  const transformer = cast(randomTensors(expectedTensors('transformer', TINY_TRANSFORMER), rng));
+  const transformer = cast(randomTensors(expectedTensors('transformer', transformerConfig), rng));
   const shards = opts.shards ?? 1;
   if (shards > 1) {
     const per = Math.ceil(transformer.length / shards);

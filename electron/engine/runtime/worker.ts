@@ -1,0 +1,46 @@
+/**
+ * The engine process (built as out/main/engine-worker.js, started by host.ts with
+ * child_process.fork): runs generation jobs with onnxruntime-node outside the app's process, one
+ * at a time, and honours cancel messages. A separate process, not a worker thread, because a
+ * native failure (or stopping a thread inside onnxruntime) aborts the whole process it runs in.
+ */
+import { createGenerator } from '../pipeline/index.js';
+import { CancelledError } from '../types.js';
+import type { FromWorker, ToWorker, WorkerConfig } from './messages.js';
+
+const send = process.send?.bind(process);
+if (!send) throw new Error('engine-worker must be started with an IPC channel (child_process.fork)');
+const config = JSON.parse(process.env.POSTER_ENGINE_CONFIG ?? '{}') as WorkerConfig;
+const generator = createGenerator({ threads: config.threads, cacheDir: config.cacheDir });
+const running = new Map<string, AbortController>();
+
+const post = (msg: FromWorker): void => {
+  send(msg);
+};
+
+process.on('disconnect', () => process.exit(0));
+
+process.on('message', async (msg: ToWorker) => {
+  if (msg.type === 'cancel') {
+    running.get(msg.id)?.abort();
+    return;
+  }
+  const abort = new AbortController();
+  running.set(msg.id, abort);
+  try {
+    const image = await generator.generate(msg.params, {
+      signal: abort.signal,
+      onProgress: (progress) => post({ type: 'progress', id: msg.id, progress }),
+    });
+    post({ type: 'done', id: msg.id, image });
+  } catch (err) {
+    post({
+      type: 'error',
+      id: msg.id,
+      message: (err as Error)?.message ?? String(err),
+      cancelled: err instanceof CancelledError || abort.signal.aborted,
+    });
+  } finally {
+    running.delete(msg.id);
+  }
+});
