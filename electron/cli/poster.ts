@@ -17,6 +17,7 @@ import { atomicWrite } from '../store/atomic';
 import { FontLibrary } from '../store/font-library';
 import { type AssetBytes, readProjectFile } from '../store/project-file';
 import { resourceDir } from '../store/resources';
+import { GENERATE_USAGE, GenerateUsageError, generateCommand } from './generate';
 
 export function templatesDir(): string {
   const found = resourceDir('templates', 'POSTER_TEMPLATES_DIR');
@@ -29,7 +30,8 @@ class UsageError extends Error {}
 const USAGE = `Usage:
   poster render <project.poster | template> --out FILE.pdf|.png|.jpg|.svg [--dpi N] [--set field=value ...] [--crop-marks] [--outline-text]
   poster render <template> --csv rows.csv --out-dir DIR   (one PDF per row; a "file" column names them)
-  poster templates`;
+  poster templates
+  ${GENERATE_USAGE}`;
 
 function parseArgs(argv: string[]) {
   const positional: string[] = [];
@@ -74,6 +76,14 @@ async function loadSource(input: string): Promise<{ doc: ReturnType<typeof parse
 }
 
 export async function main(argv: string[], log: (s: string) => void = console.log): Promise<number> {
+  if (argv[0] === 'generate') {
+    try {
+      return await generateCommand(argv.slice(1), log);
+    } catch (e) {
+      if (e instanceof GenerateUsageError) throw new UsageError(e.message);
+      throw e;
+    }
+  }
   const { positional, flags, sets } = parseArgs(argv);
   const [command, input] = positional;
   if (command === 'templates') {

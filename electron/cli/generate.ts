@@ -1,0 +1,154 @@
+// `poster generate`: text to image with the local engine, headless.
+//   poster generate --prompt TEXT [--negative TEXT] [--size WxH] [--steps N] [--cfg X] [--seed N]
+//                   [--model DIR] [--threads N] --out image.png
+// Progress on stderr; the settings go into the PNG as text chunks; Ctrl+C cancels and leaves no
+// partial file.
+import { existsSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createGenerator } from '../engine/pipeline/index';
+import { CancelledError, type GenerateParams } from '../engine/types';
+import { encodePng } from '../export/png-stream';
+import { atomicWrite } from '../store/atomic';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+export class GenerateUsageError extends Error {}
+
+export const GENERATE_USAGE = `poster generate --prompt TEXT [--negative TEXT] [--size WxH] [--steps N] [--cfg X] [--seed N] [--model DIR] [--threads N] --out image.png`;
+
+/** The bundled default model folder, or null when it is not installed. */
+export function defaultModelDir(): string | null {
+  const packaged = (process as { resourcesPath?: string }).resourcesPath;
+  const candidates = [
+    process.env.POSTER_MODEL,
+    packaged && path.join(packaged, 'models', 'default'),
+    path.resolve(here, '../../native-models/default'),
+    path.resolve(here, '../../../native-models/default'),
+    path.resolve(process.cwd(), 'native-models/default'),
+  ].filter((p): p is string => Boolean(p));
+  return candidates.find((d) => existsSync(path.join(d, 'model.json')) || existsSync(path.join(d, 'model_index.json'))) ?? null;
+}
+
+function num(name: string, v: string | undefined, ok: (n: number) => boolean, what: string): number {
+  const n = Number(v);
+  if (v === undefined || !Number.isFinite(n) || !ok(n)) throw new GenerateUsageError(`${name} needs ${what}, got ${v ?? 'nothing'}`);
+  return n;
+}
+
+export function parseGenerateArgs(argv: string[]): { params: GenerateParams; out: string; threads: number } {
+  const v = new Map<string, string>();
+  const known = ['--prompt', '--negative', '--size', '--steps', '--cfg', '--seed', '--model', '--threads', '--out'];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] as string;
+    if (!known.includes(a)) throw new GenerateUsageError(`Unknown option ${a}`);
+    const value = argv[++i];
+    if (value === undefined) throw new GenerateUsageError(`${a} needs a value`);
+    v.set(a, value);
+  }
+  const prompt = v.get('--prompt');
+  if (!prompt?.trim()) throw new GenerateUsageError('--prompt is required');
+  const out = v.get('--out');
+  if (!out || !/\.png$/i.test(out)) throw new GenerateUsageError('--out FILE.png is required');
+  const size = (v.get('--size') ?? '512x512').match(/^(\d+)x(\d+)$/i);
+  if (!size) throw new GenerateUsageError(`--size needs WxH, e.g. 512x768, got ${v.get('--size')}`);
+  const [width, height] = [Number(size[1]), Number(size[2])];
+  for (const d of [width, height]) {
+    if (d % 16 || d < 64 || d > 2048)
+      throw new GenerateUsageError(`--size: each side must be a multiple of 16 between 64 and 2048, got ${width}x${height}`);
+  }
+  const numbers = {
+    threads: v.has('--threads')
+      ? num('--threads', v.get('--threads'), (n) => Number.isInteger(n) && n >= 1 && n <= 256, 'a thread count')
+      : Math.min(os.cpus().length, 8),
+    steps: v.has('--steps')
+      ? num('--steps', v.get('--steps'), (n) => Number.isInteger(n) && n >= 1 && n <= 200, 'a whole number of steps from 1 to 200')
+      : 20,
+    cfg: v.has('--cfg') ? num('--cfg', v.get('--cfg'), (n) => n >= 1 && n <= 30, 'a guidance scale from 1 to 30') : 4,
+    seed: v.has('--seed')
+      ? num('--seed', v.get('--seed'), (n) => Number.isInteger(n) && n >= 0 && n < 2 ** 32, 'an integer from 0 to 4294967295')
+      : Math.floor(Math.random() * 2 ** 32),
+  };
+  let model = v.get('--model');
+  if (!model) {
+    const found = defaultModelDir();
+    if (!found)
+      throw new GenerateUsageError('No bundled model was found (native-models/default); pass --model DIR with a Qwen-Image model folder.');
+    model = found;
+  }
+  model = path.resolve(model);
+  if (!existsSync(model)) throw new GenerateUsageError(`--model: ${model} does not exist`);
+  return {
+    out: path.resolve(out),
+    threads: numbers.threads,
+    params: {
+      prompt,
+      negativePrompt: v.get('--negative') ?? '',
+      width,
+      height,
+      steps: numbers.steps,
+      cfg: numbers.cfg,
+      seed: numbers.seed,
+      model,
+    },
+  };
+}
+
+export async function generateCommand(
+  argv: string[],
+  log: (s: string) => void,
+  progress: (s: string) => void = (s) => process.stderr.write(s),
+): Promise<number> {
+  const { params, out, threads } = parseGenerateArgs(argv);
+  const abort = new AbortController();
+  const onSigint = (): void => abort.abort();
+  process.once('SIGINT', onSigint);
+  const gen = createGenerator({ threads });
+  const t0 = performance.now();
+  let last = t0;
+  try {
+    log(
+      `Generating ${params.width}x${params.height}, ${params.steps} steps, CFG ${params.cfg}, seed ${params.seed}, model ${path.basename(params.model)}…`,
+    );
+    const image = await gen.generate(params, {
+      signal: abort.signal,
+      onProgress: ({ step, steps }) => {
+        const now = performance.now();
+        const per = (now - last) / 1000;
+        last = now;
+        const bar = '#'.repeat(Math.round((step / steps) * 24)).padEnd(24, '.');
+        progress(`\r  [${bar}] step ${step}/${steps}  ${per.toFixed(2)} s/step  ETA ${(per * (steps - step)).toFixed(0)} s `);
+      },
+    });
+    progress('\n');
+    const png = encodePng(image.rgb, image.width, image.height, {
+      text: {
+        Software: 'Poster Studio',
+        prompt: params.prompt,
+        negative_prompt: params.negativePrompt,
+        size: `${params.width}x${params.height}`,
+        steps: String(params.steps),
+        cfg: String(params.cfg),
+        seed: String(params.seed),
+        model: path.basename(params.model),
+      },
+    });
+    await atomicWrite(out, png);
+    const t = image.timings;
+    log(
+      `Wrote ${out} (${(png.length / 1024).toFixed(0)} KB) in ${((performance.now() - t0) / 1000).toFixed(1)} s (prompt ${(t.encodeMs / 1000).toFixed(1)} s, denoise ${(t.denoiseMs / 1000).toFixed(1)} s, decode ${(t.decodeMs / 1000).toFixed(1)} s). Seed ${params.seed}.`,
+    );
+    return 0;
+  } catch (err) {
+    progress('\n');
+    if (err instanceof CancelledError) {
+      log('Cancelled; nothing was written.');
+      return 130;
+    }
+    throw err;
+  } finally {
+    process.off('SIGINT', onSigint);
+    await gen.dispose();
+  }
+}
