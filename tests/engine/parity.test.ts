@@ -39,11 +39,7 @@ function maxDiff(a: Float32Array, b: Float32Array): number {
 let dir = '';
 let work = '';
 
-async function reference(
-  command: string,
-  inputs: Record<string, { shape: number[]; data: Float32Array }>,
-  extra: string[] = [],
-): Promise<SafetensorsReader> {
+async function reference(command: string, inputs: Record<string, { shape: number[]; data: Float32Array }>): Promise<SafetensorsReader> {
   const inPath = join(work, `${command}-in.safetensors`);
   const outPath = join(work, `${command}-out.safetensors`);
   await writeSafetensors(
