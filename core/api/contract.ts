@@ -20,6 +20,21 @@ const DocumentArg = z.unknown();
 
 export const MAX_ASSET_BYTES = 512 * 1024 * 1024;
 
+const Side = z
+  .number()
+  .int()
+  .min(64)
+  .max(2048)
+  .refine((n) => n % 16 === 0, 'must be a multiple of 16');
+const ModelId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'expected a model id');
+const JobId = z.string().regex(/^job-[a-z0-9-]{1,40}$/, 'expected a job id');
+const AbsolutePath = z
+  .string()
+  .min(1)
+  .max(4096)
+  .refine((p) => !p.includes('\0'), 'must not contain NUL')
+  .refine((p) => p.startsWith('/') || /^[A-Za-z]:[\\/]/.test(p), 'expected an absolute path');
+
 export const ApiArgs = {
   'app.info': z.strictObject({}),
   'assets.put': z.strictObject({
@@ -43,7 +58,57 @@ export const ApiArgs = {
     name: z.string().min(1).max(255),
     bytes: Bytes.refine((b) => b.byteLength <= 128 * 1024 * 1024, 'font larger than 128 MB'),
   }),
+  'engine.generate': z.strictObject({
+    prompt: z.string().trim().min(1, 'describe the image').max(2000),
+    negativePrompt: z.string().max(2000).default(''),
+    width: Side,
+    height: Side,
+    steps: z.number().int().min(1).max(100),
+    cfg: z.number().min(1).max(20),
+    seed: z
+      .number()
+      .int()
+      .min(0)
+      .max(2 ** 32 - 1),
+    model: ModelId,
+  }),
+  'engine.cancel': z.strictObject({ jobId: JobId }),
+  'engine.jobs': z.strictObject({}),
+  'engine.models': z.strictObject({}),
+  'engine.importModel': z.strictObject({ path: AbsolutePath }),
+  'engine.verifyModel': z.strictObject({ id: ModelId, level: z.enum(['fast', 'full']).default('fast') }),
 } as const satisfies Record<ApiMethod, z.ZodType>;
+
+export interface EngineModel {
+  id: string;
+  name: string;
+  path: string;
+  source: 'bundled' | 'user';
+  bytes: number;
+}
+
+export interface EngineJob {
+  id: string;
+  state: 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
+  step: number;
+  steps: number;
+  prompt: string;
+  negativePrompt: string;
+  width: number;
+  height: number;
+  cfg: number;
+  seed: number;
+  model: string;
+  error?: string;
+}
+
+export interface EngineJobEvent {
+  job: EngineJob;
+  /** Data URL of a small PNG preview of the step just finished. */
+  preview?: string;
+  /** The finished image, in the session's asset store. */
+  image?: { sha256: string; width: number; height: number };
+}
 
 export interface AppInfo {
   name: string;
@@ -103,6 +168,12 @@ export interface ApiResults {
   'fonts.list': FontInfo[];
   'fonts.get': { bytes: Uint8Array };
   'fonts.add': FontInfo;
+  'engine.generate': { jobId: string };
+  'engine.cancel': { cancelled: boolean };
+  'engine.jobs': EngineJob[];
+  'engine.models': EngineModel[];
+  'engine.importModel': EngineModel;
+  'engine.verifyModel': { ok: true };
 }
 
 export type ApiArgsOf<M extends ApiMethod> = z.infer<(typeof ApiArgs)[M]>;
@@ -111,6 +182,8 @@ export type ApiArgsOf<M extends ApiMethod> = z.infer<(typeof ApiArgs)[M]>;
 export interface ApiEvents {
   /** A desktop menu item the renderer should act on (save, undo, …). */
   menu: { command: MenuCommand };
+  /** A generation job changed state or finished a step. */
+  'engine.job': EngineJobEvent;
 }
 export type ApiEventName = (typeof API_EVENTS)[number] & keyof ApiEvents;
 

@@ -16,7 +16,13 @@ export const API_METHOD_NAMES = [
   'fonts.list',
   'fonts.get',
   'fonts.add',
+  'engine.generate',
+  'engine.cancel',
+  'engine.jobs',
+  'engine.models',
+  'engine.importModel',
+  'engine.verifyModel',
 ] as const;
 export type ApiMethod = (typeof API_METHOD_NAMES)[number];
 
-export const API_EVENTS = ['menu'] as const;
+export const API_EVENTS = ['menu', 'engine.job'] as const;

@@ -6,6 +6,8 @@ import { type ApiArgsOf, ApiError, type ApiMethod, type ApiResults, type AppInfo
 import { DocumentError, parseDocument } from '../../core/document/validate';
 import { ImageFormatError } from '../../core/image-info';
 import { FontError } from '../../core/typeset/font';
+import { ModelError } from '../engine/model/errors';
+import type { EngineService } from '../engine/runtime/service';
 import type { AppData } from '../store/app-data';
 import type { AssetStore } from '../store/asset-store';
 import type { FontLibrary } from '../store/font-library';
@@ -25,6 +27,7 @@ export interface BackendContext {
   projectsDir: string;
   version: string;
   shell: ShellServices;
+  engine: EngineService;
 }
 
 export type Handlers = { [M in ApiMethod]: (args: ApiArgsOf<M>) => Promise<ApiResults[M]> };
@@ -36,6 +39,8 @@ export function toApiError(e: unknown): ApiError {
   if (e instanceof DocumentError) return new ApiError(e.kind === 'newer-version' ? 'newer-version' : 'bad-request', e.message);
   if (e instanceof ImageFormatError) return new ApiError('invalid-file', e.message);
   if (e instanceof FontError) return new ApiError('invalid-file', e.message);
+  if (e instanceof ModelError) return new ApiError(e.code === 'missing-file' ? 'not-found' : 'invalid-file', e.message);
+  if (e instanceof Error && /^No installed model/.test(e.message)) return new ApiError('not-found', e.message);
   return new ApiError('internal', `Unexpected error: ${(e as Error)?.message ?? String(e)}`);
 }
 
@@ -115,5 +120,11 @@ export function createHandlers(ctx: BackendContext): Handlers {
     'fonts.list': async () => ctx.fonts.list(),
     'fonts.get': async ({ id }) => ({ bytes: await ctx.fonts.read(id) }),
     'fonts.add': async ({ name, bytes }) => ctx.fonts.add(name, bytes),
+    'engine.generate': async (args) => ({ jobId: await ctx.engine.generate(args) }),
+    'engine.cancel': async ({ jobId }) => ({ cancelled: ctx.engine.cancel(jobId) }),
+    'engine.jobs': async () => ctx.engine.jobs(),
+    'engine.models': async () => ctx.engine.models(),
+    'engine.importModel': async ({ path: p }) => ctx.engine.importModel(requireAbsolute(p)),
+    'engine.verifyModel': async ({ id, level }) => ctx.engine.verifyModel(id, level),
   };
 }

@@ -6,30 +6,15 @@
 import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { createGenerator } from '../engine/pipeline/index';
 import { CancelledError, type GenerateParams } from '../engine/types';
 import { encodePng } from '../export/png-stream';
 import { atomicWrite } from '../store/atomic';
-
-const here = path.dirname(fileURLToPath(import.meta.url));
+import { bundledModelDir } from '../store/resources';
 
 export class GenerateUsageError extends Error {}
 
 export const GENERATE_USAGE = `poster generate --prompt TEXT [--negative TEXT] [--size WxH] [--steps N] [--cfg X] [--seed N] [--model DIR] [--threads N] --out image.png`;
-
-/** The bundled default model folder, or null when it is not installed. */
-export function defaultModelDir(): string | null {
-  const packaged = (process as { resourcesPath?: string }).resourcesPath;
-  const candidates = [
-    process.env.POSTER_MODEL,
-    packaged && path.join(packaged, 'models', 'default'),
-    path.resolve(here, '../../native-models/default'),
-    path.resolve(here, '../../../native-models/default'),
-    path.resolve(process.cwd(), 'native-models/default'),
-  ].filter((p): p is string => Boolean(p));
-  return candidates.find((d) => existsSync(path.join(d, 'model.json')) || existsSync(path.join(d, 'model_index.json'))) ?? null;
-}
 
 function num(name: string, v: string | undefined, ok: (n: number) => boolean, what: string): number {
   const n = Number(v);
@@ -72,7 +57,7 @@ export function parseGenerateArgs(argv: string[]): { params: GenerateParams; out
   };
   let model = v.get('--model');
   if (!model) {
-    const found = defaultModelDir();
+    const found = bundledModelDir();
     if (!found)
       throw new GenerateUsageError('No bundled model was found (native-models/default); pass --model DIR with a Qwen-Image model folder.');
     model = found;

@@ -76,11 +76,13 @@ export function encodePng(
   const stride = width * 3;
   const raw = Buffer.alloc(height * (stride + 1));
   for (let r = 0; r < height; r++) raw.set(rgb.subarray(r * stride, (r + 1) * stride), r * (stride + 1) + 1);
-  return Buffer.concat([
+  // A plain Uint8Array, not a Buffer: Buffer's toJSON would defeat the API codec.
+  const png = Buffer.concat([
     ...headerChunks(width, height, opts.dpi, opts.text ?? {}),
     chunk('IDAT', zlib.deflateSync(raw, { level: 6 })),
     chunk('IEND', new Uint8Array()),
   ]);
+  return new Uint8Array(png.buffer.slice(png.byteOffset, png.byteOffset + png.byteLength));
 }
 
 /** Reads the iTXt/tEXt chunks of a PNG. */

@@ -69,6 +69,7 @@ app.whenReady().then(async () => {
     dataDir: path.join(app.getPath('userData'), 'data'),
     projectsDir: path.join(app.getPath('documents'), 'Posters'),
     version: app.getVersion(),
+    emit: (event, payload) => mainWindow?.webContents.send(EVENT_CHANNEL, event, payload),
     shell: {
       transport: 'ipc',
       pickOpenPath: async () => {
@@ -98,6 +99,8 @@ app.whenReady().then(async () => {
   app.on('activate', () => {
     if (BrowserWindow.getAllWindows().length === 0) void createWindow();
   });
+  // The engine runs in its own process; stop it with the app.
+  app.on('will-quit', () => void backend.engine.close());
 });
 
 app.on('web-contents-created', (_e, contents) => {

@@ -14,13 +14,15 @@ function argValue(name: string): string | undefined {
 async function main() {
   const port = Number(argValue('--port') ?? process.env.PORT ?? 0);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port: expected 0-65535, got ${argValue('--port')}`);
+  let server: Awaited<ReturnType<typeof startWebServer>> | undefined;
   const backend = await createBackend({
+    emit: (event, payload) => server?.emit(event, payload),
     dataDir: argValue('--data-dir'),
     projectsDir: argValue('--projects-dir'),
     version: process.env.npm_package_version,
     shell: { transport: 'web' },
   });
-  const server = await startWebServer({
+  server = await startWebServer({
     dispatch: backend.dispatch,
     staticDir: argValue('--static') ?? path.resolve(here, '../renderer'),
     port,
@@ -30,8 +32,10 @@ async function main() {
   console.log('Poster Studio (web mode) is running. Open this address in a browser:');
   console.log(`  ${server.appUrl}`);
   console.log(`Projects are saved in ${backend.projectsDir}; app data in ${backend.dataDir}. Ctrl+C stops.`);
+  const running = server;
   const stop = () => {
-    server.close().then(() => process.exit(0));
+    void backend.engine.close();
+    running.close().then(() => process.exit(0));
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);

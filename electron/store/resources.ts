@@ -19,3 +19,16 @@ export function resourceDir(name: string, envOverride: string, marker?: string):
   ].filter((p): p is string => Boolean(p));
   return candidates.find((d) => existsSync(marker ? path.join(d, marker) : d)) ?? null;
 }
+
+/** The bundled default model folder (native-models/default in the source tree, resources/models/default when packaged). */
+export function bundledModelDir(): string | null {
+  const packaged = (process as { resourcesPath?: string }).resourcesPath;
+  const candidates = [
+    process.env.POSTER_MODEL,
+    packaged && path.join(packaged, 'models', 'default'),
+    path.resolve(here, '../../native-models/default'),
+    path.resolve(here, '../../../native-models/default'),
+    path.resolve(process.cwd(), 'native-models/default'),
+  ].filter((p): p is string => Boolean(p));
+  return candidates.find((d) => existsSync(path.join(d, 'model.json')) || existsSync(path.join(d, 'model_index.json'))) ?? null;
+}

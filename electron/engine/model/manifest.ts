@@ -134,10 +134,16 @@ export async function importModel(dir: string, opts: { onProgress?: ImportProgre
   };
   const t = configs.transformer;
   if (t.axes_dims_rope.reduce((a, b) => a + b, 0) !== t.attention_head_dim) {
-    throw new ModelError('bad-config', `transformer/config.json: axes_dims_rope [${t.axes_dims_rope.join(', ')}] must add up to attention_head_dim ${t.attention_head_dim}.`);
+    throw new ModelError(
+      'bad-config',
+      `transformer/config.json: axes_dims_rope [${t.axes_dims_rope.join(', ')}] must add up to attention_head_dim ${t.attention_head_dim}.`,
+    );
   }
   if (t.joint_attention_dim !== configs.text_encoder.hidden_size) {
-    throw new ModelError('bad-config', `transformer/config.json: joint_attention_dim ${t.joint_attention_dim} differs from the text encoder's hidden_size ${configs.text_encoder.hidden_size}.`);
+    throw new ModelError(
+      'bad-config',
+      `transformer/config.json: joint_attention_dim ${t.joint_attention_dim} differs from the text encoder's hidden_size ${configs.text_encoder.hidden_size}.`,
+    );
   }
   const scheduler = existsSync(join(dir, 'scheduler/scheduler_config.json'))
     ? await parseConfig('scheduler/scheduler_config.json', async () =>

@@ -1,161 +1,126 @@
 /**
- * The prompt tokenizer, through the maintained @huggingface/tokenizers library. Published
- * Qwen-Image folders ship a Qwen2 tokenizer as vocab.json + merges.txt + tokenizer_config.json
- * (no tokenizer.json); the equivalent tokenizer.json is assembled from those files: byte-level
- * BPE, NFC, Qwen2's pre-tokenizer split, special tokens from added_tokens_decoder.
+ * The prompt tokenizer of the Qwen-Image engine, through the maintained @huggingface/tokenizers
+ * library. Published Qwen-Image folders ship a Qwen2 tokenizer (tokenizer/: vocab.json, merges.txt,
+ * tokenizer_config.json, often no tokenizer.json); when tokenizer.json is absent the equivalent one
+ * is assembled from those files (see assemble.ts). When it is present it is used as it is.
  */
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Tokenizer } from '@huggingface/tokenizers';
+import { assembleTokenizerJson } from './assemble.js';
+import { checkByteSymbols, checkJsonMerges, checkVocab, fail, isObject, type Json, readJsonObject } from './files.js';
 
-/** The pre-tokenizer pattern of Qwen2's tokenizer (transformers' tokenization_qwen2.py). */
-export const QWEN2_SPLIT =
-  "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
+export { assembleTokenizerJson, QWEN2_SPLIT, qwen2TokenizerJson } from './assemble.js';
+export { byteSymbols, toByteLevel } from './bytes.js';
+export { TokenizerFileError } from './files.js';
 
-type Json = Record<string, unknown>;
-
-async function readJsonFile(dir: string, name: string): Promise<Json> {
-  const path = join(dir, name);
-  if (!existsSync(path)) throw new Error(`tokenizer file ${name} is missing from ${dir}`);
-  try {
-    const v = JSON.parse(await readFile(path, 'utf8')) as unknown;
-    if (!v || typeof v !== 'object' || Array.isArray(v)) throw new Error('not an object');
-    return v as Json;
-  } catch (err) {
-    throw new Error(`tokenizer file ${name} in ${dir} is not valid JSON (${(err as Error).message})`);
+/** Reads and checks a tokenizer.json (BPE models are checked like vocab.json + merges.txt). */
+async function readTokenizerJson(dir: string): Promise<Json> {
+  const file = 'tokenizer.json';
+  const json = await readJsonObject(dir, file);
+  const model = json.model;
+  if (!isObject(model) || typeof model.type !== 'string') return fail(dir, file, 'has no "model" object with a "type"');
+  if (model.type === 'BPE') {
+    const vocab = checkVocab(dir, file, model.vocab);
+    checkByteSymbols(dir, file, vocab);
+    checkJsonMerges(dir, file, model.merges, vocab);
   }
-}
-
-interface AddedToken {
-  id: number;
-  content: string;
-  special: boolean;
-}
-
-function addedTokens(config: Json, extra: Json | undefined): AddedToken[] {
-  const out = new Map<string, AddedToken>();
-  const dec = config.added_tokens_decoder as Record<string, { content?: string; special?: boolean }> | undefined;
-  for (const [id, t] of Object.entries(dec ?? {})) {
-    if (typeof t?.content === 'string') out.set(t.content, { id: Number(id), content: t.content, special: t.special !== false });
+  if (json.added_tokens === undefined || json.added_tokens === null) json.added_tokens = [];
+  if (!Array.isArray(json.added_tokens)) fail(dir, file, 'has an "added_tokens" entry that is not a list');
+  for (const t of json.added_tokens as unknown[]) {
+    if (!isObject(t) || typeof t.content !== 'string' || !Number.isInteger(t.id))
+      fail(dir, file, `has an added token without an integer id and a content string: ${JSON.stringify(t)}`);
   }
-  for (const [content, id] of Object.entries(extra ?? {})) {
-    if (typeof id === 'number' && !out.has(content)) out.set(content, { id, content, special: true });
-  }
-  return [...out.values()].sort((a, b) => a.id - b.id);
-}
-
-/** Builds the tokenizer.json of a Qwen2 tokenizer from vocab.json, merges.txt and the config. */
-export async function assembleTokenizerJson(dir: string): Promise<{ json: Json; config: Json }> {
-  const config = existsSync(join(dir, 'tokenizer_config.json')) ? await readJsonFile(dir, 'tokenizer_config.json') : {};
-  const vocab = await readJsonFile(dir, 'vocab.json');
-  if (!Object.values(vocab).every((v) => Number.isInteger(v)))
-    throw new Error(`tokenizer file vocab.json in ${dir} must map tokens to integer ids`);
-  const mergesPath = join(dir, 'merges.txt');
-  if (!existsSync(mergesPath)) throw new Error(`tokenizer file merges.txt is missing from ${dir}`);
-  const merges = (await readFile(mergesPath, 'utf8'))
-    .split('\n')
-    .filter((l) => l && !l.startsWith('#version'))
-    .map((l, i) => {
-      const parts = l.split(' ');
-      if (parts.length !== 2) throw new Error(`tokenizer file merges.txt in ${dir}: line ${i + 1} is not a pair of tokens`);
-      return l;
-    });
-  const extra = existsSync(join(dir, 'added_tokens.json')) ? await readJsonFile(dir, 'added_tokens.json') : undefined;
-  const byteLevel = { type: 'ByteLevel', add_prefix_space: false, trim_offsets: false, use_regex: false };
-  const json: Json = {
-    version: '1.0',
-    truncation: null,
-    padding: null,
-    added_tokens: addedTokens(config, extra).map((t) => ({
-      id: t.id,
-      content: t.content,
-      single_word: false,
-      lstrip: false,
-      rstrip: false,
-      normalized: false,
-      special: t.special,
-    })),
-    normalizer: { type: 'NFC' },
-    pre_tokenizer: {
-      type: 'Sequence',
-      pretokenizers: [{ type: 'Split', pattern: { Regex: QWEN2_SPLIT }, behavior: 'Isolated', invert: false }, byteLevel],
-    },
-    post_processor: byteLevel,
-    decoder: byteLevel,
-    model: {
-      type: 'BPE',
-      dropout: null,
-      unk_token: null,
-      continuing_subword_prefix: '',
-      end_of_word_suffix: '',
-      fuse_unk: false,
-      byte_fallback: false,
-      ignore_merges: false,
-      vocab,
-      merges,
-    },
-  };
-  return { json, config };
+  return json;
 }
 
 export class PromptTokenizer {
   private constructor(
     private readonly tok: Tokenizer,
+    /** One more than the largest token id (vocabulary and added tokens). */
     readonly vocabSize: number,
-    private readonly specials: Map<string, number>,
   ) {}
 
+  /** Loads the tokenizer of a folder: tokenizer.json when present, else vocab.json + merges.txt. */
   static async load(dir: string): Promise<PromptTokenizer> {
     let json: Json;
     let config: Json;
+    let file: string;
     if (existsSync(join(dir, 'tokenizer.json'))) {
-      json = await readJsonFile(dir, 'tokenizer.json');
-      config = existsSync(join(dir, 'tokenizer_config.json')) ? await readJsonFile(dir, 'tokenizer_config.json') : {};
+      file = 'tokenizer.json';
+      json = await readTokenizerJson(dir);
+      config = (await readJsonObject(dir, 'tokenizer_config.json', true)) ?? {};
     } else {
+      file = 'vocab.json + merges.txt';
       ({ json, config } = await assembleTokenizerJson(dir));
     }
     let tok: Tokenizer;
     try {
-      tok = new Tokenizer(json as never, config as never);
+      tok = new Tokenizer(json, config);
     } catch (err) {
-      throw new Error(`the tokenizer in ${dir} cannot be loaded: ${(err as Error).message}`);
+      return fail(dir, file, `cannot be loaded by the tokenizer library (${err instanceof Error ? err.message : String(err)})`);
     }
-    const vocab = ((json.model as Json | undefined)?.vocab ?? {}) as Record<string, number>;
-    const specials = new Map<string, number>();
-    let max = Math.max(-1, ...Object.values(vocab));
-    for (const t of (json.added_tokens ?? []) as { id: number; content: string }[]) {
-      specials.set(t.content, t.id);
-      max = Math.max(max, t.id);
-    }
-    return new PromptTokenizer(tok, max + 1, specials);
+    let max = -1;
+    for (const id of tok.get_vocab(true).values()) max = Math.max(max, id);
+    return new PromptTokenizer(tok, max + 1);
   }
 
+  /** Token ids of `text`; added tokens such as <|im_start|> in the text become their single ids. */
   encode(text: string): number[] {
+    if (text === '') return [];
     return this.tok.encode(text, { add_special_tokens: false }).ids;
   }
 
+  /** The text of `ids`, special tokens included, byte for byte (no clean-up of spaces). */
   decode(ids: number[]): string {
-    return this.tok.decode(ids, { skip_special_tokens: false });
+    if (ids.length === 0) return '';
+    for (const id of ids) {
+      if (!Number.isInteger(id) || this.tok.id_to_token(id) === undefined) throw new Error(`token id ${id} is not in the tokenizer`);
+    }
+    return this.tok.decode(ids, { skip_special_tokens: false, clean_up_tokenization_spaces: false });
   }
 
+  /** The id of a token (vocabulary entry in byte-level form, or added token), if any. */
   tokenId(token: string): number | undefined {
-    return this.specials.get(token) ?? this.tok.token_to_id?.(token) ?? undefined;
+    return this.tok.token_to_id(token);
   }
 }
 
+export interface EncodedPrompt {
+  /** Ids of the whole templated text, cut to maxTokens + dropTokens. */
+  ids: number[];
+  /** How many leading hidden states the engine drops after the text encoder (= dropTokens). */
+  dropped: number;
+  /** Whether the templated text was longer than maxTokens + dropTokens and was cut. */
+  truncated: boolean;
+  /** How many leading ids come from the template text before "{}" (informative: equals dropTokens for the real tokenizer). */
+  prefixTokens: number;
+}
+
 /**
- * Applies the prompt template and tokenizes. The first `dropTokens` hidden states are dropped
- * after the text encoder (as the reference pipeline does); the prompt part is capped at
- * `maxTokens`.
+ * Applies the prompt template ("{}" stands for the prompt) and tokenizes the whole text, as the
+ * reference pipeline does: every id is kept here; the engine drops the first `dropTokens` hidden
+ * states after running the text encoder. Like the reference tokenizer call (max_length =
+ * tokenizer_max_length + drop_idx, truncation=True), the ids are cut to maxTokens + dropTokens.
  */
 export function encodePrompt(
   tok: PromptTokenizer,
   prompt: string,
   opts: { template: string; dropTokens: number; maxTokens: number },
-): { ids: number[]; dropped: number; truncated: boolean } {
-  const ids = tok.encode(opts.template.replace('{}', prompt));
+): EncodedPrompt {
+  const at = opts.template.indexOf('{}');
+  if (at < 0) throw new Error('the prompt template has no "{}" placeholder for the prompt');
+  if (!Number.isInteger(opts.dropTokens) || opts.dropTokens < 0)
+    throw new Error(`dropTokens must be a non-negative integer (got ${opts.dropTokens})`);
+  if (!Number.isInteger(opts.maxTokens) || opts.maxTokens < 1)
+    throw new Error(`maxTokens must be a positive integer (got ${opts.maxTokens})`);
+  const prefix = opts.template.slice(0, at);
+  // Plain concatenation: the prompt is inserted literally (no "$&"-style replacement patterns).
+  const all = tok.encode(prefix + prompt + opts.template.slice(at + 2));
+  const prefixIds = tok.encode(prefix);
+  let prefixTokens = 0;
+  while (prefixTokens < prefixIds.length && prefixIds[prefixTokens] === all[prefixTokens]) prefixTokens++;
   const limit = opts.maxTokens + opts.dropTokens;
-  const truncated = ids.length > limit;
-  return { ids: truncated ? ids.slice(0, limit) : ids, dropped: opts.dropTokens, truncated };
+  const truncated = all.length > limit;
+  return { ids: truncated ? all.slice(0, limit) : all, dropped: opts.dropTokens, truncated, prefixTokens };
 }
