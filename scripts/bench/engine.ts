@@ -111,8 +111,7 @@ it('engine benchmark', async () => {
     const out = execFileSync(
       '/usr/bin/python3',
       [
-        path.join(root, 'native-models/qwen-image/reference/cli.py'),
-        'bench-step',
+        path.join(root, 'scripts/bench/torch_step.py'),
         '--model',
         dir,
         '--img-shape',

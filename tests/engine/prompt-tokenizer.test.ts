@@ -5,14 +5,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { QWEN_IMAGE_TEMPLATE } from '../../electron/engine/model/manifest';
+import { byteSymbols } from '../../electron/engine/tokenizer/bytes';
 import { assembleTokenizerJson, encodePrompt, PromptTokenizer } from '../../electron/engine/tokenizer/index';
-import { byteLevelAlphabet, writeTinyTokenizer } from './tiny';
+import { writeTinyTokenizer } from '../../electron/engine/tokenizer/tiny';
 
 const dir = join(mkdtempSync(join(tmpdir(), 'tok-')), 'tokenizer');
 let tok: PromptTokenizer;
 
 beforeAll(async () => {
-  writeTinyTokenizer(dir, ['red', 'gold', 'dots', '红色', 'a1', 'd.']);
+  writeTinyTokenizer(dir, { extraWords: ['red', 'gold', 'dots', '红色', 'a1', 'd.'] });
   tok = await PromptTokenizer.load(dir);
 });
 
@@ -24,9 +25,9 @@ describe('prompt tokenizer', () => {
   });
 
   it('applies merges: a merged word is one token', () => {
-    const alpha = byteLevelAlphabet();
+    const alpha = byteSymbols();
     expect(tok.encode('red')).toHaveLength(1);
-    expect(tok.encode('gold dots')).toHaveLength(2 + 1); // "gold", " " + "dots" is not merged as one
+    expect(tok.encode('gold dots')).toHaveLength(2); // "gold" and " dots": the space starts the next word
     const hong = Array.from(new TextEncoder().encode('红色'), (b) => alpha[b]).join('');
     expect(tok.encode('红色')).toEqual([tok.tokenId(hong) as number]);
   });

@@ -5,49 +5,7 @@ import { join } from 'node:path';
 import { expectedTensors, type TextEncoderConfig, type TransformerConfig, type VaeConfig } from '../../electron/engine/model/configs';
 import { type TensorToWrite, writeSafetensors } from '../../electron/engine/model/safetensors';
 import { Rng } from '../../electron/engine/pipeline/rng';
-
-/** GPT-2 byte-level alphabet: byte -> printable character. */
-export function byteLevelAlphabet(): string[] {
-  const bs: number[] = [];
-  for (let b = 33; b <= 126; b++) bs.push(b);
-  for (let b = 161; b <= 172; b++) bs.push(b);
-  for (let b = 174; b <= 255; b++) bs.push(b);
-  const map = new Array<string>(256);
-  for (const b of bs) map[b] = String.fromCodePoint(b);
-  let n = 0;
-  for (let b = 0; b < 256; b++) if (map[b] === undefined) map[b] = String.fromCodePoint(256 + n++);
-  return map;
-}
-
-/** Writes a byte-level BPE tokenizer folder (vocab.json, merges.txt, tokenizer_config.json). */
-export function writeTinyTokenizer(dir: string, words: string[] = ['red', 'blue', 'gold', 'dots', 'stripes', '红色', '蓝色']): number {
-  mkdirSync(dir, { recursive: true });
-  const alpha = byteLevelAlphabet();
-  const vocab: Record<string, number> = {};
-  for (let b = 0; b < 256; b++) vocab[alpha[b] as string] = b;
-  const merges: string[] = [];
-  for (const w of words) {
-    const sym = Array.from(new TextEncoder().encode(w), (b) => alpha[b] as string);
-    let cur = sym[0] as string;
-    for (const next of sym.slice(1)) {
-      if (!(cur + next in vocab)) {
-        merges.push(`${cur} ${next}`);
-        vocab[cur + next] = Object.keys(vocab).length;
-      }
-      cur += next;
-    }
-  }
-  const size = Object.keys(vocab).length;
-  const specials = ['<|endoftext|>', '<|im_start|>', '<|im_end|>'];
-  const added: Record<string, { content: string; special: boolean }> = {};
-  specials.forEach((s, i) => {
-    added[String(size + i)] = { content: s, special: true };
-  });
-  writeFileSync(join(dir, 'vocab.json'), JSON.stringify(vocab));
-  writeFileSync(join(dir, 'merges.txt'), `#version: 0.2\n${merges.join('\n')}\n`);
-  writeFileSync(join(dir, 'tokenizer_config.json'), JSON.stringify({ added_tokens_decoder: added, model_max_length: 4096 }));
-  return size + specials.length;
-}
+import { writeTinyTokenizer } from '../../electron/engine/tokenizer/tiny';
 
 export const TINY_TRANSFORMER: TransformerConfig = {
   patch_size: 2,

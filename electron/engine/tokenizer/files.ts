@@ -124,7 +124,7 @@ export function checkMergeLines(dir: string, merges: MergeLine[], vocab: Record<
 
 /** Checks the merges of a tokenizer.json BPE model ("a b" strings or [a, b] pairs). */
 export function checkJsonMerges(dir: string, file: string, merges: unknown, vocab: Record<string, number>): void {
-  if (!Array.isArray(merges)) return fail(dir, file, 'has no merges list in its BPE model');
+  if (!Array.isArray(merges)) fail(dir, file, 'has no merges list in its BPE model');
   merges.forEach((m: unknown, i) => {
     const pair = typeof m === 'string' ? m.split(' ') : m;
     if (!Array.isArray(pair) || pair.length !== 2 || typeof pair[0] !== 'string' || typeof pair[1] !== 'string')
