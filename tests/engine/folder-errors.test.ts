@@ -199,7 +199,9 @@ describe('model folders', () => {
     writeFileSync(cfgPath, JSON.stringify(cfg));
     const err = await openError(dir);
     expect(err.code).toBe('shape');
-    expect(err.message).toMatch(/model\.layers\.0\.mlp\.gate_proj\.weight has shape \[48, 24\] but text_encoder\/config\.json implies \[64, 24\]/);
+    expect(err.message).toMatch(
+      /model\.layers\.0\.mlp\.gate_proj\.weight has shape \[48, 24\] but text_encoder\/config\.json implies \[64, 24\]/,
+    );
   });
 
   it('reports a missing or invalid config', async () => {

@@ -1,6 +1,6 @@
 // A tiny Qwen-Image-family model folder in the published diffusers layout, with random weights
 // under the real tensor names, for the engine's tests. Deterministic from a seed.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expectedTensors, type TextEncoderConfig, type TransformerConfig, type VaeConfig } from '../../electron/engine/model/configs';
 import { type TensorToWrite, writeSafetensors } from '../../electron/engine/model/safetensors';
@@ -43,8 +43,45 @@ function randomTensors(list: { name: string; shape: number[] }[], rng: Rng): Ten
   });
 }
 
+/**
+ * The vocabulary size a tokenizer folder needs: one more than the largest id in vocab.json,
+ * added_tokens.json, tokenizer_config.json's added_tokens_decoder or tokenizer.json.
+ */
+export function tokenizerVocabSize(dir: string): number {
+  let max = -1;
+  const see = (id: unknown): void => {
+    if (typeof id === 'number' && Number.isInteger(id)) max = Math.max(max, id);
+  };
+  const read = (f: string): unknown => {
+    try {
+      return JSON.parse(readFileSync(join(dir, f), 'utf8'));
+    } catch {
+      return undefined;
+    }
+  };
+  const vocab = read('vocab.json') as Record<string, number> | undefined;
+  for (const id of Object.values(vocab ?? {})) see(id);
+  const added = read('added_tokens.json') as Record<string, number> | undefined;
+  for (const id of Object.values(added ?? {})) see(id);
+  const config = read('tokenizer_config.json') as { added_tokens_decoder?: Record<string, unknown> } | undefined;
+  for (const id of Object.keys(config?.added_tokens_decoder ?? {})) see(Number(id));
+  const full = read('tokenizer.json') as { model?: { vocab?: Record<string, number> }; added_tokens?: { id?: number }[] } | undefined;
+  for (const id of Object.values(full?.model?.vocab ?? {})) see(id);
+  for (const t of full?.added_tokens ?? []) see(t.id);
+  if (max < 0) throw new Error(`${dir} has no vocabulary (vocab.json or tokenizer.json)`);
+  return max + 1;
+}
+
+function copyTokenizer(from: string, to: string): number {
+  mkdirSync(to, { recursive: true });
+  for (const f of readdirSync(from)) if (statSync(join(from, f)).isFile()) copyFileSync(join(from, f), join(to, f));
+  return tokenizerVocabSize(to);
+}
+
 export interface TinyOptions {
   seed?: number;
+  /** Copy this tokenizer folder into tokenizer/ instead of writing the minimal byte-level one. */
+  tokenizerDir?: string;
   /** Write the transformer as this many shards plus an index. */
   shards?: number;
   dtype?: 'F32' | 'F16' | 'BF16';
@@ -65,7 +102,9 @@ export const BENCH_TRANSFORMER: TransformerConfig = {
 export async function makeTinyQwenImage(dir: string, opts: TinyOptions = {}): Promise<void> {
   const rng = new Rng(opts.seed ?? 1);
   for (const d of ['transformer', 'text_encoder', 'vae', 'tokenizer', 'scheduler']) mkdirSync(join(dir, d), { recursive: true });
-  const vocabSize = writeTinyTokenizer(join(dir, 'tokenizer'));
+  const vocabSize = opts.tokenizerDir
+    ? copyTokenizer(opts.tokenizerDir, join(dir, 'tokenizer'))
+    : writeTinyTokenizer(join(dir, 'tokenizer'));
   const bench = opts.size === 'bench';
   const transformerConfig = bench ? BENCH_TRANSFORMER : TINY_TRANSFORMER;
   const te: TextEncoderConfig = {
@@ -77,6 +116,7 @@ export async function makeTinyQwenImage(dir: string, opts: TinyOptions = {}): Pr
     rms_norm_eps: 1e-6,
     rope_theta: 1_000_000,
     vocab_size: vocabSize,
+    max_position_embeddings: 2048,
   };
   const vae = { ...tinyVae(), base_dim: bench ? 16 : 8 };
   writeFileSync(join(dir, 'model_index.json'), JSON.stringify({ _class_name: 'QwenImagePipeline', _diffusers_version: '0.35.0' }));

@@ -18,7 +18,8 @@ export const TransformerConfig = z.looseObject({
 });
 export type TransformerConfig = z.infer<typeof TransformerConfig>;
 
-const TextFields = z.looseObject({
+/** The Qwen2 language-model fields of the text encoder (Qwen2.5-VL's text half). */
+export const TextEncoderConfig = z.looseObject({
   hidden_size: posInt,
   intermediate_size: posInt,
   num_hidden_layers: posInt,
@@ -27,14 +28,27 @@ const TextFields = z.looseObject({
   rms_norm_eps: z.number().positive().default(1e-6),
   rope_theta: z.number().positive().default(1_000_000),
   vocab_size: posInt,
+  max_position_embeddings: posInt.optional(),
 });
-export type TextEncoderConfig = z.infer<typeof TextFields>;
+export type TextEncoderConfig = z.infer<typeof TextEncoderConfig>;
 
-/** Qwen2.5-VL keeps the language model's fields at the top level or under text_config. */
+/**
+ * Qwen2.5-VL keeps the language model's fields at the top level or under "text_config" (newer
+ * transformers); text_config wins. The vision tower's config is dropped: text-to-image never
+ * runs it.
+ */
+export function mergeTextConfig(raw: unknown): unknown {
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return raw;
+  const { text_config, vision_config: _vision, ...top } = raw as Record<string, unknown>;
+  const text = text_config && typeof text_config === 'object' && !Array.isArray(text_config) ? text_config : {};
+  return { ...top, ...text };
+}
+
+/** The text encoder config from a raw config.json (either layout). */
+export const TextEncoderConfigFile = z.preprocess(mergeTextConfig, TextEncoderConfig);
+
 export function parseTextEncoderConfig(raw: unknown): TextEncoderConfig {
-  const obj = (raw ?? {}) as Record<string, unknown>;
-  const text = obj.text_config && typeof obj.text_config === 'object' ? { ...obj, ...(obj.text_config as object) } : obj;
-  return TextFields.parse(text);
+  return TextEncoderConfigFile.parse(raw);
 }
 
 export const VaeConfig = z.looseObject({
@@ -63,6 +77,52 @@ export const SchedulerConfig = z.looseObject({
 export type SchedulerConfig = z.infer<typeof SchedulerConfig>;
 
 export type ComponentName = 'transformer' | 'text_encoder' | 'vae';
+
+export interface ModelConfigs {
+  transformer: TransformerConfig;
+  text_encoder: TextEncoderConfig;
+  vae: VaeConfig;
+}
+
+/**
+ * Checks that the three configs describe one model that can run. Each problem names the config
+ * file and the fields involved; an empty list means consistent.
+ */
+export function configProblems(c: ModelConfigs): string[] {
+  const p: string[] = [];
+  const t = c.transformer;
+  const te = c.text_encoder;
+  const v = c.vae;
+  const axes = t.axes_dims_rope.reduce((a, b) => a + b, 0);
+  if (axes !== t.attention_head_dim)
+    p.push(
+      `transformer/config.json: axes_dims_rope [${t.axes_dims_rope.join(', ')}] must add up to attention_head_dim ${t.attention_head_dim}.`,
+    );
+  if (t.axes_dims_rope.some((d) => d % 2 !== 0)) p.push(`transformer/config.json: every axes_dims_rope entry must be even.`);
+  if (t.joint_attention_dim !== te.hidden_size)
+    p.push(
+      `transformer/config.json: joint_attention_dim ${t.joint_attention_dim} differs from the text encoder's hidden_size ${te.hidden_size}.`,
+    );
+  if (t.out_channels !== v.z_dim)
+    p.push(`transformer/config.json: out_channels ${t.out_channels} differs from the VAE's z_dim ${v.z_dim}.`);
+  if (t.in_channels !== t.out_channels * t.patch_size * t.patch_size)
+    p.push(
+      `transformer/config.json: in_channels ${t.in_channels} should be out_channels × patch_size² = ${t.out_channels * t.patch_size * t.patch_size}.`,
+    );
+  if (te.hidden_size % te.num_attention_heads !== 0)
+    p.push(`text_encoder/config.json: hidden_size ${te.hidden_size} is not divisible by num_attention_heads ${te.num_attention_heads}.`);
+  if (te.num_attention_heads % te.num_key_value_heads !== 0)
+    p.push(
+      `text_encoder/config.json: num_attention_heads ${te.num_attention_heads} is not a multiple of num_key_value_heads ${te.num_key_value_heads}.`,
+    );
+  if (v.latents_mean.length !== v.z_dim || v.latents_std.length !== v.z_dim)
+    p.push(
+      `vae/config.json: latents_mean and latents_std need z_dim = ${v.z_dim} numbers each (have ${v.latents_mean.length} and ${v.latents_std.length}).`,
+    );
+  if (v.temperal_downsample.length !== v.dim_mult.length - 1)
+    p.push(`vae/config.json: temperal_downsample needs ${v.dim_mult.length - 1} entries (one fewer than dim_mult).`);
+  return p;
+}
 
 /** The tensors text-to-image needs from each component, with their shapes. */
 export function expectedTensors(component: 'transformer', c: TransformerConfig): { name: string; shape: number[] }[];
@@ -119,40 +179,57 @@ export function expectedTensors(
     }
     out.push({ name: `${prefix}norm.weight`, shape: [H] });
   } else {
-    const v = c as VaeConfig;
-    const conv3 = (name: string, o: number, i: number, k: number): void => {
-      out.push({ name: `${name}.weight`, shape: [o, i, k, k, k] }, { name: `${name}.bias`, shape: [o] });
-    };
-    const conv2 = (name: string, o: number, i: number, k: number): void => {
-      out.push({ name: `${name}.weight`, shape: [o, i, k, k] }, { name: `${name}.bias`, shape: [o] });
-    };
-    const res = (p: string, i: number, o: number): void => {
-      out.push({ name: `${p}.norm1.gamma`, shape: [i, 1, 1, 1] });
-      conv3(`${p}.conv1`, o, i, 3);
-      out.push({ name: `${p}.norm2.gamma`, shape: [o, 1, 1, 1] });
-      conv3(`${p}.conv2`, o, o, 3);
-      if (i !== o) conv3(`${p}.conv_shortcut`, o, i, 1);
-    };
-    const dims = [v.dim_mult[v.dim_mult.length - 1] as number, ...[...v.dim_mult].reverse()].map((u) => u * v.base_dim);
-    conv3('post_quant_conv', v.z_dim, v.z_dim, 1);
-    conv3('decoder.conv_in', dims[0] as number, v.z_dim, 3);
-    res('decoder.mid_block.resnets.0', dims[0] as number, dims[0] as number);
-    out.push({ name: 'decoder.mid_block.attentions.0.norm.gamma', shape: [dims[0] as number, 1, 1] });
-    conv2('decoder.mid_block.attentions.0.to_qkv', 3 * (dims[0] as number), dims[0] as number, 1);
-    conv2('decoder.mid_block.attentions.0.proj', dims[0] as number, dims[0] as number, 1);
-    res('decoder.mid_block.resnets.1', dims[0] as number, dims[0] as number);
-    const stages = v.dim_mult.length;
-    for (let i = 0; i < stages; i++) {
-      let inDim = i > 0 ? (dims[i] as number) / 2 : (dims[i] as number);
-      const outDim = dims[i + 1] as number;
-      for (let j = 0; j <= v.num_res_blocks; j++) {
-        res(`decoder.up_blocks.${i}.resnets.${j}`, inDim, outDim);
-        inDim = outDim;
-      }
-      if (i !== stages - 1) conv2(`decoder.up_blocks.${i}.upsamplers.0.resample.1`, outDim / 2, outDim, 3);
-    }
-    out.push({ name: 'decoder.norm_out.gamma', shape: [dims[stages] as number, 1, 1, 1] });
-    conv3('decoder.conv_out', 3, dims[stages] as number, 3);
+    out.push(...vaeDecoderTensors(c as VaeConfig));
   }
+  return out;
+}
+
+/**
+ * The VAE tensors text-to-image needs: post_quant_conv and the whole decoder of diffusers'
+ * AutoencoderKLQwenImage. CausalConv3d weights are [out, in, kt, kh, kw]; RMS_norm gammas are
+ * [C, 1, 1, 1] (video) or [C, 1, 1] (the attention block's image norm).
+ */
+export function vaeDecoderTensors(v: VaeConfig): { name: string; shape: number[] }[] {
+  const out: { name: string; shape: number[] }[] = [];
+  const conv = (name: string, o: number, i: number, kernel: number[]): void => {
+    out.push({ name: `${name}.weight`, shape: [o, i, ...kernel] }, { name: `${name}.bias`, shape: [o] });
+  };
+  const res = (p: string, i: number, o: number): void => {
+    out.push({ name: `${p}.norm1.gamma`, shape: [i, 1, 1, 1] });
+    conv(`${p}.conv1`, o, i, [3, 3, 3]);
+    out.push({ name: `${p}.norm2.gamma`, shape: [o, 1, 1, 1] });
+    conv(`${p}.conv2`, o, o, [3, 3, 3]);
+    if (i !== o) conv(`${p}.conv_shortcut`, o, i, [1, 1, 1]);
+  };
+  const mult = v.dim_mult;
+  const stages = mult.length;
+  // Decoder widths: the deepest width first, then the multipliers from deep to shallow.
+  const dims = [mult[stages - 1] as number, ...[...mult].reverse()].map((u) => u * v.base_dim);
+  const temperalUpsample = [...v.temperal_downsample].reverse();
+  const d0 = dims[0] as number;
+  conv('post_quant_conv', v.z_dim, v.z_dim, [1, 1, 1]);
+  conv('decoder.conv_in', d0, v.z_dim, [3, 3, 3]);
+  res('decoder.mid_block.resnets.0', d0, d0);
+  out.push({ name: 'decoder.mid_block.attentions.0.norm.gamma', shape: [d0, 1, 1] });
+  conv('decoder.mid_block.attentions.0.to_qkv', 3 * d0, d0, [1, 1]);
+  conv('decoder.mid_block.attentions.0.proj', d0, d0, [1, 1]);
+  res('decoder.mid_block.resnets.1', d0, d0);
+  for (let i = 0; i < stages; i++) {
+    // After an upsampler the width is halved, so later stages start from dims[i] / 2.
+    let inDim = i > 0 ? Math.floor((dims[i] as number) / 2) : (dims[i] as number);
+    const outDim = dims[i + 1] as number;
+    for (let j = 0; j <= v.num_res_blocks; j++) {
+      res(`decoder.up_blocks.${i}.resnets.${j}`, inDim, outDim);
+      inDim = outDim;
+    }
+    if (i === stages - 1) continue;
+    const p = `decoder.up_blocks.${i}.upsamplers.0`;
+    conv(`${p}.resample.1`, Math.floor(outDim / 2), outDim, [3, 3]);
+    // upsample3d also has a temporal conv; a single frame never uses it, but real checkpoints carry it.
+    if (temperalUpsample[i]) conv(`${p}.time_conv`, outDim * 2, outDim, [3, 1, 1]);
+  }
+  const last = dims[stages] as number;
+  out.push({ name: 'decoder.norm_out.gamma', shape: [last, 1, 1, 1] });
+  conv('decoder.conv_out', 3, last, [3, 3, 3]);
   return out;
 }
