@@ -22,6 +22,7 @@ import {
   type FileEntry,
   type ImportProgress,
   ModelManifest,
+  NativeSettings,
   PromptSettings,
   QWEN_IMAGE_DROP_TOKENS,
   QWEN_IMAGE_TEMPLATE,
@@ -90,6 +91,10 @@ export async function importModel(dir: string, opts: ImportOptions = {}): Promis
     ? await parseConfig('prompt.json', async () => PromptSettings.parse(await readJson(dir, 'prompt.json')))
     : (previous?.prompt ?? { template: QWEN_IMAGE_TEMPLATE, dropTokens: QWEN_IMAGE_DROP_TOKENS });
 
+  const native = existsSync(join(dir, 'native.json'))
+    ? await parseConfig('native.json', async () => NativeSettings.parse(await readJson(dir, 'native.json')))
+    : previous?.native;
+
   const tokenizerFiles = await checkTokenizer(dir);
   for (const c of COMPONENTS) await checkTensors(dir, c, configs[c]);
 
@@ -128,6 +133,7 @@ export async function importModel(dir: string, opts: ImportOptions = {}): Promis
     scheduler,
     vae_latents: { mean: configs.vae.latents_mean, std: configs.vae.latents_std },
     prompt,
+    ...(native ? { native } : {}),
   } satisfies ModelManifest);
   await writeFileAtomic(join(dir, 'model.json'), `${JSON.stringify(manifest, null, 2)}\n`);
   return manifest;

@@ -32,6 +32,13 @@ export type FileEntry = z.infer<typeof FileEntry>;
 export const PromptSettings = z.object({ template: z.string().includes('{}'), dropTokens: z.number().int().nonnegative() });
 export type PromptSettings = z.infer<typeof PromptSettings>;
 
+/**
+ * A small model trained at low resolution says so here (from `native.json` in the folder): the
+ * engine generates at about this many pixels in the asked aspect ratio and upscales smoothly.
+ */
+export const NativeSettings = z.object({ maxPixels: z.number().int().min(256) });
+export type NativeSettings = z.infer<typeof NativeSettings>;
+
 export const ModelManifest = z.object({
   format: z.literal('poster-model'),
   version: z.literal(1),
@@ -46,6 +53,7 @@ export const ModelManifest = z.object({
   scheduler: SchedulerConfig,
   vae_latents: z.object({ mean: z.array(z.number()), std: z.array(z.number().positive()) }),
   prompt: PromptSettings,
+  native: NativeSettings.optional(),
 });
 export type ModelManifest = z.infer<typeof ModelManifest>;
 

@@ -83,6 +83,7 @@ export async function loadPipelineModel(dir: string, opts: { verify?: 'fast' | '
     vae: { ...vae, latents_mean: m.vae_latents.mean, latents_std: m.vae_latents.std },
     scheduler: { ...QWEN_IMAGE_SCHEDULER, ...m.scheduler },
     prompt: { template: m.prompt.template, dropTokens: m.prompt.dropTokens, maxTokens: 1024 },
+    nativeMaxPixels: m.native?.maxPixels,
     hashes: { transformer: hash('transformer'), text_encoder: hash('text_encoder'), vae: hash('vae') },
     openWeights: async (c) => adaptWeights(await loaded.weights(c)),
     tokenize: async (text) =>

@@ -20,6 +20,7 @@ import type { GraphBuilder } from '../onnx/graph.js';
 import { CancelledError, type GeneratedImage, type GenerateParams, type RunOptions } from '../types.js';
 import { cacheKey, f32Tensor, GraphCache, run } from './graph-cache.js';
 import { fitPreview, type PreviewProjection, previewRgb } from './preview.js';
+import { nativeSize, resizeRgb } from './resize.js';
 import { Rng } from './rng.js';
 import { eulerStep, type FlowSchedulerConfig, flowMatchSchedule } from './scheduler.js';
 import { causalBias, packLatents, qwenImageRope, textRope, timestepProjection, trueCfg, unpackLatents } from './tensors.js';
@@ -41,6 +42,8 @@ export interface QwenImageModel {
   vae: VaeShape & { latents_mean: number[]; latents_std: number[] };
   scheduler: FlowSchedulerConfig;
   prompt: { template: string; dropTokens: number; maxTokens: number };
+  /** Generate at about this many pixels and upscale (small models trained at low resolution). */
+  nativeMaxPixels?: number;
   /** Content hashes of each component's files, for the graph cache key. */
   hashes: Record<Component, string>;
   openWeights(component: Component): Promise<ComponentWeights>;
@@ -253,7 +256,9 @@ export class QwenImagePipeline {
 
   // ---- the whole job -------------------------------------------------------------------------
 
-  async generate(p: GenerateParams, options: RunOptions = {}): Promise<GeneratedImage> {
+  async generate(asked: GenerateParams, options: RunOptions = {}): Promise<GeneratedImage> {
+    const native = nativeSize(asked.width, asked.height, this.model.nativeMaxPixels);
+    const p = { ...asked, ...native };
     const c = this.model.transformer;
     const C = this.model.vae.z_dim;
     if (p.width % 16 || p.height % 16 || p.width < 16 || p.height < 16)
@@ -301,8 +306,13 @@ export class QwenImagePipeline {
     check();
     const t2 = performance.now();
     const image = await this.decodeLatents(unpackLatents(x, C, h, w), h, w);
-    const rgb = toRgb(image, p.width, p.height);
-    return { width: p.width, height: p.height, rgb, timings: { encodeMs: t1 - t0, denoiseMs: t2 - t1, decodeMs: performance.now() - t2 } };
+    const rgb = resizeRgb(toRgb(image, p.width, p.height), p.width, p.height, asked.width, asked.height);
+    return {
+      width: asked.width,
+      height: asked.height,
+      rgb,
+      timings: { encodeMs: t1 - t0, denoiseMs: t2 - t1, decodeMs: performance.now() - t2 },
+    };
   }
 
   async dispose(): Promise<void> {
