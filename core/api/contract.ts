@@ -35,6 +35,17 @@ const AbsolutePath = z
   .refine((p) => !p.includes('\0'), 'must not contain NUL')
   .refine((p) => p.startsWith('/') || /^[A-Za-z]:[\\/]/.test(p), 'expected an absolute path');
 
+/** An installed model's id, or the absolute path of a model folder (used as it is, without importing). */
+const ModelRef = z
+  .string()
+  .min(1)
+  .max(4096)
+  .refine((p) => !p.includes('\0'), 'must not contain NUL')
+  .refine(
+    (p) => /^[A-Za-z0-9_-]{1,64}$/.test(p) || p.startsWith('/') || /^[A-Za-z]:[\\/]/.test(p),
+    'expected a model id or the absolute path of a model folder',
+  );
+
 export const ApiArgs = {
   'app.info': z.strictObject({}),
   'assets.put': z.strictObject({
@@ -70,13 +81,15 @@ export const ApiArgs = {
       .int()
       .min(0)
       .max(2 ** 32 - 1),
-    model: ModelId,
+    model: ModelRef,
   }),
   'engine.cancel': z.strictObject({ jobId: JobId }),
   'engine.jobs': z.strictObject({}),
   'engine.models': z.strictObject({}),
   'engine.importModel': z.strictObject({ path: AbsolutePath }),
-  'engine.verifyModel': z.strictObject({ id: ModelId, level: z.enum(['fast', 'full']).default('fast') }),
+  'engine.verifyModel': z
+    .strictObject({ id: ModelId.optional(), path: AbsolutePath.optional(), level: z.enum(['fast', 'full']).default('fast') })
+    .refine((a) => (a.id === undefined) !== (a.path === undefined), 'give either id (an installed model) or path (a model folder)'),
 } as const satisfies Record<ApiMethod, z.ZodType>;
 
 export interface EngineModel {

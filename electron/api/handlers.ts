@@ -125,6 +125,7 @@ export function createHandlers(ctx: BackendContext): Handlers {
     'engine.jobs': async () => ctx.engine.jobs(),
     'engine.models': async () => ctx.engine.models(),
     'engine.importModel': async ({ path: p }) => ctx.engine.importModel(requireAbsolute(p)),
-    'engine.verifyModel': async ({ id, level }) => ctx.engine.verifyModel(id, level),
+    'engine.verifyModel': async ({ id, path: p, level }) =>
+      ctx.engine.verifyModel(p === undefined ? (id as string) : requireAbsolute(p), level),
   };
 }

@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createGenerator } from '../engine/pipeline/index';
+import { settingsText } from '../engine/runtime/settings';
 import { CancelledError, type GenerateParams } from '../engine/types';
 import { encodePng } from '../export/png-stream';
 import { atomicWrite } from '../store/atomic';
@@ -48,9 +49,9 @@ export function parseGenerateArgs(argv: string[]): { params: GenerateParams; out
       ? num('--threads', v.get('--threads'), (n) => Number.isInteger(n) && n >= 1 && n <= 256, 'a thread count')
       : Math.min(os.cpus().length, 8),
     steps: v.has('--steps')
-      ? num('--steps', v.get('--steps'), (n) => Number.isInteger(n) && n >= 1 && n <= 200, 'a whole number of steps from 1 to 200')
+      ? num('--steps', v.get('--steps'), (n) => Number.isInteger(n) && n >= 1 && n <= 100, 'a whole number of steps from 1 to 100')
       : 20,
-    cfg: v.has('--cfg') ? num('--cfg', v.get('--cfg'), (n) => n >= 1 && n <= 30, 'a guidance scale from 1 to 30') : 4,
+    cfg: v.has('--cfg') ? num('--cfg', v.get('--cfg'), (n) => n >= 1 && n <= 20, 'a guidance scale from 1 to 20') : 4,
     seed: v.has('--seed')
       ? num('--seed', v.get('--seed'), (n) => Number.isInteger(n) && n >= 0 && n < 2 ** 32, 'an integer from 0 to 4294967295')
       : Math.floor(Math.random() * 2 ** 32),
@@ -59,7 +60,9 @@ export function parseGenerateArgs(argv: string[]): { params: GenerateParams; out
   if (!model) {
     const found = bundledModelDir();
     if (!found)
-      throw new GenerateUsageError('No bundled model was found (native-models/default); pass --model DIR with a Qwen-Image model folder.');
+      throw new GenerateUsageError(
+        `No bundled model found at native-models/default (resources/models/default in an installed app${process.env.POSTER_MODEL ? `, or POSTER_MODEL=${process.env.POSTER_MODEL}` : ''}); pass --model DIR with a Qwen-Image model folder.`,
+      );
     model = found;
   }
   model = path.resolve(model);
@@ -107,18 +110,7 @@ export async function generateCommand(
       },
     });
     progress('\n');
-    const png = encodePng(image.rgb, image.width, image.height, {
-      text: {
-        Software: 'Poster Studio',
-        prompt: params.prompt,
-        negative_prompt: params.negativePrompt,
-        size: `${params.width}x${params.height}`,
-        steps: String(params.steps),
-        cfg: String(params.cfg),
-        seed: String(params.seed),
-        model: path.basename(params.model),
-      },
-    });
+    const png = encodePng(image.rgb, image.width, image.height, { text: settingsText(params, path.basename(params.model)) });
     await atomicWrite(out, png);
     const t = image.timings;
     log(

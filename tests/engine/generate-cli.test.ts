@@ -118,11 +118,12 @@ describe('poster generate', () => {
     child.stdout.on('data', (d) => {
       stdout += d;
     });
-    await new Promise<void>((resolve) => {
+    await new Promise<void>((resolve, reject) => {
       child.stderr.on('data', (d) => {
         stderr += d;
         if (/step 2\//.test(stderr)) resolve();
       });
+      child.once('exit', (c) => reject(new Error(`poster exited early (${c}): ${stderr}`)));
     });
     child.kill('SIGINT');
     const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));

@@ -13,10 +13,18 @@ import { CancelledError, type GeneratedImage, type GenerateParams, type StepProg
 import type { FromWorker, ToWorker, WorkerConfig } from './messages.js';
 import type { JobExecutor } from './queue.js';
 
-/** out/main/engine-worker.js next to the bundle that imports this module. */
+/**
+ * out/main/engine-worker.js, found from the module that runs this code: out/main/index.js or
+ * serve.js (the worker beside it), a shared chunk in out/main/chunks/ (one folder up; this is
+ * where the built app runs it from), or the source file electron/engine/runtime/host.ts (tests).
+ */
 export function defaultWorkerPath(): string {
   const here = dirname(fileURLToPath(import.meta.url));
-  const candidates = [join(here, 'engine-worker.js'), join(here, '../../../out/main/engine-worker.js')];
+  const candidates = [
+    join(here, 'engine-worker.js'),
+    join(here, '..', 'engine-worker.js'),
+    join(here, '../../../out/main/engine-worker.js'),
+  ];
   const found = candidates.find((p) => existsSync(p));
   if (!found) throw new Error(`The engine worker is missing (looked for ${candidates.join(', ')}); run the build first.`);
   return found;
@@ -28,14 +36,20 @@ interface Pending {
   onProgress: (p: StepProgress) => void;
 }
 
+/** One engine process and the jobs sent to it (a late event from a dead process touches only its own jobs). */
+interface Engine {
+  child: ChildProcess;
+  pending: Map<string, Pending>;
+  dead: boolean;
+}
+
 export class ProcessExecutor implements JobExecutor {
-  private child: ChildProcess | undefined;
-  private readonly pending = new Map<string, Pending>();
+  private engine: Engine | undefined;
 
   constructor(private readonly config: WorkerConfig & { workerPath?: string } = {}) {}
 
-  private ensure(): ChildProcess {
-    if (this.child) return this.child;
+  private ensure(): Engine {
+    if (this.engine && !this.engine.dead) return this.engine;
     const child = fork(this.config.workerPath ?? defaultWorkerPath(), [], {
       serialization: 'advanced',
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
@@ -45,32 +59,37 @@ export class ProcessExecutor implements JobExecutor {
         POSTER_ENGINE_CONFIG: JSON.stringify({ threads: this.config.threads, cacheDir: this.config.cacheDir } satisfies WorkerConfig),
       },
     });
+    const engine: Engine = { child, pending: new Map(), dead: false };
     child.on('message', (raw) => {
       const msg = raw as FromWorker;
-      const p = this.pending.get(msg.id);
+      const p = engine.pending.get(msg.id);
       if (!p) return;
       if (msg.type === 'progress') p.onProgress(msg.progress);
       else {
-        this.pending.delete(msg.id);
+        engine.pending.delete(msg.id);
         if (msg.type === 'done') p.resolve(msg.image);
         else p.reject(msg.cancelled ? new CancelledError() : new Error(msg.message));
       }
     });
     const fail = (why: string): void => {
-      if (this.child === child) this.child = undefined;
-      for (const [id, p] of this.pending) {
-        this.pending.delete(id);
+      engine.dead = true;
+      if (this.engine === engine) this.engine = undefined;
+      for (const [id, p] of engine.pending) {
+        engine.pending.delete(id);
         p.reject(
           new Error(
             `The image engine stopped unexpectedly (${why}). The job was not finished; try again, or use a smaller size if memory ran out.`,
           ),
         );
       }
+      // The process may still be alive after an IPC error: make sure it goes.
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     };
     child.on('error', (err) => fail(err.message));
+    child.on('disconnect', () => fail('the engine process closed its channel'));
     child.on('exit', (code, signal) => fail(signal ? `signal ${signal}` : `exit code ${code}`));
-    this.child = child;
-    return child;
+    this.engine = engine;
+    return engine;
   }
 
   run(id: string, params: GenerateParams, opts: { signal: AbortSignal; onProgress: (p: StepProgress) => void }): Promise<GeneratedImage> {
@@ -79,18 +98,41 @@ export class ProcessExecutor implements JobExecutor {
         reject(new CancelledError());
         return;
       }
-      const child = this.ensure();
-      this.pending.set(id, { resolve, reject, onProgress: opts.onProgress });
-      opts.signal.addEventListener('abort', () => child.connected && child.send({ type: 'cancel', id } satisfies ToWorker), { once: true });
-      child.send({ type: 'run', id, params } satisfies ToWorker);
+      const engine = this.ensure();
+      const onAbort = (): void => {
+        if (engine.child.connected) engine.child.send({ type: 'cancel', id } satisfies ToWorker, () => {});
+      };
+      const settle = (): void => opts.signal.removeEventListener('abort', onAbort);
+      engine.pending.set(id, {
+        resolve: (img) => {
+          settle();
+          resolve(img);
+        },
+        reject: (err) => {
+          settle();
+          reject(err);
+        },
+        onProgress: opts.onProgress,
+      });
+      opts.signal.addEventListener('abort', onAbort, { once: true });
+      // A send error (the process died in between) is reported through 'error'/'exit' -> fail().
+      engine.child.send({ type: 'run', id, params } satisfies ToWorker, (err) => {
+        if (err) {
+          const p = engine.pending.get(id);
+          engine.pending.delete(id);
+          p?.reject(new Error(`The image engine could not take the job (${err.message}); try again.`));
+        }
+      });
     });
   }
 
   /** Stops the engine process (pending jobs fail). */
   async terminate(): Promise<void> {
-    const child = this.child;
-    this.child = undefined;
-    if (!child || child.exitCode !== null) return;
+    const engine = this.engine;
+    this.engine = undefined;
+    if (!engine) return;
+    const { child } = engine;
+    if (child.exitCode !== null || child.signalCode !== null) return;
     await new Promise<void>((resolve) => {
       child.once('exit', () => resolve());
       child.kill();
@@ -99,6 +141,6 @@ export class ProcessExecutor implements JobExecutor {
 
   /** Kills the engine process the way the OS would after a native crash or out-of-memory. */
   kill(): void {
-    this.child?.kill('SIGKILL');
+    this.engine?.child.kill('SIGKILL');
   }
 }

@@ -5,13 +5,14 @@
  * like any imported image.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { basename, isAbsolute, join, normalize } from 'node:path';
 import type { EngineJobEvent, EngineJob as JobSummary, EngineModel as ModelSummary } from '../../../core/api/contract.js';
 import { importModel, openModel, readManifest } from '../model/manifest.js';
 import type { GeneratedImage, GenerateParams, StepProgress } from '../types.js';
 import { ProcessExecutor } from './host.js';
 import { EngineQueue, type JobEvent, type JobExecutor, type JobInfo } from './queue.js';
+import { settingsText } from './settings.js';
 
 export type { EngineJobEvent };
 
@@ -44,7 +45,8 @@ export class EngineService {
   constructor(private readonly opts: EngineServiceOptions) {
     this.executor = opts.executor ?? new ProcessExecutor({ threads: opts.threads, cacheDir: join(opts.dataDir, 'graph-cache') });
     this.queue = new EngineQueue(this.executor);
-    this.queue.on((e) => void this.forward(e));
+    // An event that cannot be turned into a UI event (a bad preview, say) must not become an unhandled rejection.
+    this.queue.on((e) => void this.forward(e).catch(() => {}));
   }
 
   private summary(job: JobInfo): JobSummary {
@@ -75,22 +77,20 @@ export class EngineService {
   private async forward(e: JobEvent): Promise<void> {
     const job = this.summary(e.job);
     if (e.type === 'progress') this.opts.emit({ job, preview: this.previewUrl(e.progress) });
-    else if (e.type === 'done') this.opts.emit({ job, image: await this.store(e.job, e.image) });
-    else this.opts.emit({ job });
+    else if (e.type === 'done') {
+      try {
+        this.opts.emit({ job, image: await this.store(e.job, e.image) });
+      } catch (err) {
+        // The image was made but could not be kept: tell the UI instead of leaving the job hanging.
+        const error = `The image was generated but could not be stored: ${(err as Error)?.message ?? String(err)}`;
+        this.opts.emit({ job: { ...job, state: 'failed', error } });
+      }
+    } else this.opts.emit({ job });
   }
 
   private async store(job: JobInfo, image: GeneratedImage): Promise<{ sha256: string; width: number; height: number }> {
     const p = job.params;
-    const png = this.opts.encodePng(image.rgb, image.width, image.height, {
-      Software: 'Poster Studio',
-      prompt: p.prompt,
-      negative_prompt: p.negativePrompt,
-      size: `${p.width}x${p.height}`,
-      steps: String(p.steps),
-      cfg: String(p.cfg),
-      seed: String(p.seed),
-      model: this.summary(job).model,
-    });
+    const png = this.opts.encodePng(image.rgb, image.width, image.height, settingsText(p, this.summary(job).model));
     const { sha256 } = await this.opts.storeImage(`generated-${p.seed}.png`, png);
     return { sha256, width: image.width, height: image.height };
   }
@@ -127,10 +127,17 @@ export class EngineService {
     return out;
   }
 
-  async resolveModel(id: string): Promise<string> {
-    if (!this.modelIds.has(id)) await this.models();
-    const path = this.modelIds.get(id);
-    if (!path) throw new Error(`No installed model "${id}". Import the model folder first.`);
+  /** An installed model's id, or an absolute model folder path (used as it is). */
+  async resolveModel(ref: string): Promise<string> {
+    if (isAbsolute(ref)) {
+      const dir = normalize(ref);
+      const st = await stat(dir).catch(() => undefined);
+      if (!st?.isDirectory()) throw new Error(`No installed model or folder at ${dir}.`);
+      return dir;
+    }
+    if (!this.modelIds.has(ref)) await this.models();
+    const path = this.modelIds.get(ref);
+    if (!path) throw new Error(`No installed model "${ref}". Import the model folder first.`);
     return path;
   }
 
@@ -164,8 +171,9 @@ export class EngineService {
     return found;
   }
 
-  async verifyModel(id: string, level: 'fast' | 'full'): Promise<{ ok: true }> {
-    await openModel(await this.resolveModel(id), { verify: level });
+  /** Checks an installed model (by id) or a model folder (by absolute path). */
+  async verifyModel(ref: string, level: 'fast' | 'full'): Promise<{ ok: true }> {
+    await openModel(await this.resolveModel(ref), { verify: level });
     return { ok: true };
   }
 
