@@ -103,7 +103,7 @@ describe('poster generate', () => {
       '--size',
       '256x256',
       '--steps',
-      '200',
+      '100',
       '--seed',
       '1',
       '--model',
