@@ -18,6 +18,7 @@ import { FontLibrary } from '../store/font-library';
 import { type AssetBytes, readProjectFile } from '../store/project-file';
 import { resourceDir } from '../store/resources';
 import { GENERATE_USAGE, GenerateUsageError, generateCommand } from './generate';
+import { PLAN_USAGE, PlanUsageError, planCommand } from './plan';
 
 export function templatesDir(): string {
   const found = resourceDir('templates', 'POSTER_TEMPLATES_DIR');
@@ -31,7 +32,8 @@ const USAGE = `Usage:
   poster render <project.poster | template> --out FILE.pdf|.png|.jpg|.svg [--dpi N] [--set field=value ...] [--crop-marks] [--outline-text]
   poster render <template> --csv rows.csv --out-dir DIR   (one PDF per row; a "file" column names them)
   poster templates
-  ${GENERATE_USAGE}`;
+  ${GENERATE_USAGE}
+  ${PLAN_USAGE}`;
 
 function parseArgs(argv: string[]) {
   const positional: string[] = [];
@@ -81,6 +83,14 @@ export async function main(argv: string[], log: (s: string) => void = console.lo
       return await generateCommand(argv.slice(1), log);
     } catch (e) {
       if (e instanceof GenerateUsageError) throw new UsageError(e.message);
+      throw e;
+    }
+  }
+  if (argv[0] === 'plan') {
+    try {
+      return await planCommand(argv.slice(1), log);
+    } catch (e) {
+      if (e instanceof PlanUsageError) throw new UsageError(e.message);
       throw e;
     }
   }

@@ -2,6 +2,7 @@
  * The engine's entry point: `createGenerator()` returns an ImageGenerator that opens each model
  * folder once (verification, graph cache, sessions) and runs jobs on it.
  */
+import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { GeneratedImage, GenerateParams, ImageGenerator, RunOptions } from '../types.js';
 import { loadPipelineModel } from './model.js';
@@ -10,8 +11,13 @@ import { QwenImagePipeline } from './qwen-image.js';
 export interface GeneratorOptions {
   /** ONNX Runtime intra-op threads; 0 lets it decide. */
   threads?: number;
-  /** Where built graphs are kept; default `<model>/.cache/graphs`. */
+  /** Where built graphs are kept; default `~/.poster-studio/engine/graph-cache` (POSTER_DATA_DIR overrides the root). */
   cacheDir?: string;
+}
+
+/** Outside the model folder, which may be read-only (the bundled model inside an installed app). */
+export function defaultGraphCache(): string {
+  return join(process.env.POSTER_DATA_DIR || join(homedir(), '.poster-studio'), 'engine', 'graph-cache');
 }
 
 export function createGenerator(options: GeneratorOptions = {}): ImageGenerator {
@@ -22,7 +28,7 @@ export function createGenerator(options: GeneratorOptions = {}): ImageGenerator 
       p = loadPipelineModel(dir).then(
         (model) =>
           new QwenImagePipeline(model, {
-            cacheDir: cacheDir ?? options.cacheDir ?? join(dir, '.cache', 'graphs'),
+            cacheDir: cacheDir ?? options.cacheDir ?? defaultGraphCache(),
             threads: options.threads,
           }),
       );
