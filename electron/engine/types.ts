@@ -40,7 +40,7 @@ export interface GeneratedImage {
 export interface RunOptions {
   signal?: AbortSignal;
   onProgress?: (progress: StepProgress) => void;
-  /** Directory for built graphs; defaults to `<model>/.cache`. */
+  /** Directory for built graphs; defaults to the app data folder (see pipeline/index.ts). */
   cacheDir?: string;
 }
 
