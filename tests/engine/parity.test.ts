@@ -3,59 +3,30 @@
 // model: text encoder, every transformer block, the VAE decoder and one full denoising step
 // within 1e-4 in fp32; scheduler sigmas and timesteps bit for bit.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { SafetensorsReader, writeSafetensors } from '../../electron/engine/model/safetensors';
+import { SafetensorsReader } from '../../electron/engine/model/safetensors';
 import { loadPipelineModel } from '../../electron/engine/pipeline/model';
 import { QwenImagePipeline } from '../../electron/engine/pipeline/qwen-image';
 import { Rng } from '../../electron/engine/pipeline/rng';
 import { flowMatchSchedule } from '../../electron/engine/pipeline/scheduler';
-import { qwenImageRope, trueCfg } from '../../electron/engine/pipeline/tensors';
-
-const PY = '/usr/bin/python3';
-const CLI = join(import.meta.dirname, '../../native-models/qwen-image/reference/cli.py');
-const hasTorch = (() => {
-  try {
-    execFileSync(PY, ['-c', 'import torch'], { stdio: 'pipe' });
-    return existsSync(CLI);
-  } catch {
-    return false;
-  }
-})();
+import { qwenImageRope } from '../../electron/engine/pipeline/tensors';
+import { hasTorch, maxDiff, PY, REFERENCE_CLI, runReference, stepParity } from './parity-helpers';
 
 const TOL = 1e-4;
-
-function maxDiff(a: Float32Array, b: Float32Array): number {
-  expect(a.length).toBe(b.length);
-  // A comparison of near-zero tensors would prove nothing: the reference output must vary.
-  expect(Math.max(...Array.from(b, Math.abs))).toBeGreaterThan(1e-2);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs((a[i] as number) - (b[i] as number)));
-  return m;
-}
-
 let dir = '';
 let work = '';
+const reference = (command: string, inputs: Record<string, { shape: number[]; data: Float32Array }>) =>
+  runReference(dir, work, command, inputs);
 
-async function reference(command: string, inputs: Record<string, { shape: number[]; data: Float32Array }>): Promise<SafetensorsReader> {
-  const inPath = join(work, `${command}-in.safetensors`);
-  const outPath = join(work, `${command}-out.safetensors`);
-  await writeSafetensors(
-    inPath,
-    Object.entries(inputs).map(([name, t]) => ({ name, dtype: 'F32' as const, shape: t.shape, data: t.data })),
-  );
-  execFileSync(PY, [CLI, command, '--model', dir, '--inputs', inPath, '--out', outPath, '--threads', '2'], { stdio: 'pipe' });
-  return SafetensorsReader.open(outPath);
-}
-
-describe.skipIf(!hasTorch)('engine parity with the PyTorch reference (tiny model)', () => {
+describe.skipIf(!hasTorch)('engine parity with the PyTorch reference (tiny model)', { timeout: 120_000 }, () => {
   let pipe: QwenImagePipeline;
   beforeAll(async () => {
     work = mkdtempSync(join(tmpdir(), 'parity-'));
     dir = join(work, 'tiny');
-    execFileSync(PY, [CLI, 'make-tiny', '--out', dir, '--seed', '3'], { stdio: 'pipe' });
+    execFileSync(PY, [REFERENCE_CLI, 'make-tiny', '--out', dir, '--seed', '3'], { stdio: 'pipe' });
     pipe = new QwenImagePipeline(await loadPipelineModel(dir), { cacheDir: join(work, 'cache'), threads: 2, blockGroup: 1 });
   }, 120_000);
 
@@ -67,7 +38,7 @@ describe.skipIf(!hasTorch)('engine parity with the PyTorch reference (tiny model
       [30, 1024],
     ] as const) {
       const outPath = join(work, `sched-${steps}.safetensors`);
-      execFileSync(PY, [CLI, 'scheduler', '--steps', String(steps), '--image-seq-len', String(seqLen), '--out', outPath], {
+      execFileSync(PY, [REFERENCE_CLI, 'scheduler', '--steps', String(steps), '--image-seq-len', String(seqLen), '--out', outPath], {
         stdio: 'pipe',
       });
       const ref = await SafetensorsReader.open(outPath);
@@ -134,52 +105,6 @@ describe.skipIf(!hasTorch)('engine parity with the PyTorch reference (tiny model
   });
 
   it('one full denoising step with true CFG within 1e-4', async () => {
-    const c = pipe.model.transformer;
-    const rng = new Rng(21);
-    const ph = 4;
-    const pw = 4;
-    const L = ph * pw;
-    const Tc = 6;
-    const Tu = 3;
-    const steps = 5;
-    const cfg = 4;
-    const latents = rng.normals(L * c.in_channels);
-    const pos = rng.normals(Tc * c.joint_attention_dim);
-    const neg = rng.normals(Tu * c.joint_attention_dim);
-    const ref = await reference('step', {
-      latents: { shape: [1, L, c.in_channels], data: latents },
-      prompt_embeds: { shape: [1, Tc, c.joint_attention_dim], data: pos },
-      negative_prompt_embeds: { shape: [1, Tu, c.joint_attention_dim], data: neg },
-      img_shape: { shape: [3], data: new Float32Array([1, ph, pw]) },
-      cfg: { shape: [1], data: new Float32Array([cfg]) },
-      steps: { shape: [1], data: new Float32Array([steps]) },
-      step: { shape: [1], data: new Float32Array([2]) },
-    });
-    const schedule = flowMatchSchedule(steps, L);
-    const mod = await pipe.modulation(schedule.timesteps);
-    const img = await pipe.embedImage(latents, L);
-    const v = await pipe.blocksAndHead(
-      img,
-      await pipe.embedText({ embeds: pos, length: Tc }),
-      Tc,
-      L,
-      2,
-      mod,
-      qwenImageRope(c.axes_dims_rope, Tc, ph, pw),
-    );
-    const vu = await pipe.blocksAndHead(
-      img,
-      await pipe.embedText({ embeds: neg, length: Tu }),
-      Tu,
-      L,
-      2,
-      mod,
-      qwenImageRope(c.axes_dims_rope, Tu, ph, pw),
-    );
-    trueCfg(v, vu, cfg, c.in_channels);
-    const next = latents.slice();
-    const dt = Math.fround((schedule.sigmas[3] as number) - (schedule.sigmas[2] as number));
-    for (let k = 0; k < next.length; k++) next[k] = Math.fround((next[k] as number) + Math.fround(dt * (v[k] as number)));
-    expect(maxDiff(next, await ref.readFloat32('latents'))).toBeLessThan(TOL);
+    expect(await stepParity(pipe, dir, work)).toBeLessThan(TOL);
   });
 });

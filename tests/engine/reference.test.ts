@@ -159,7 +159,7 @@ const W = 6;
 const L = H * W;
 const T = 7;
 
-describe('qwen-image python reference', () => {
+describe('qwen-image python reference', { timeout: 120_000 }, () => {
   beforeAll(() => {
     if (!hasTorch) return;
     dir = mkdtempSync(join(tmpdir(), 'qwen-ref-'));
