@@ -95,7 +95,8 @@ describe('engine API (web mode)', () => {
     const previews = events.filter((e) => e.job.id === jobId && e.preview);
     expect(previews.map((e) => e.job.step)).toEqual([1, 2, 3]);
     expect(previews[0]?.preview).toMatch(/^data:image\/png;base64,/);
-    const png = Buffer.from((previews[0]?.preview as string).split(',')[1] as string, 'base64');
+    const dataUrl = previews[0]?.preview ?? '';
+    const png = Buffer.from(dataUrl.slice(dataUrl.indexOf(',') + 1), 'base64');
     expect(readImageInfo(png)).toMatchObject({ width: 8, height: 8 });
     const image = done.image as { sha256: string; width: number; height: number };
     expect(image).toMatchObject({ width: 64, height: 64 });
