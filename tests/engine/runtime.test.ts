@@ -351,21 +351,28 @@ describe('the built engine process and CLI on a tiny model', () => {
     expect(readPngText(readFileSync(out))).toMatchObject({ engine: ENGINE_VERSION, seed: '3', steps: '2', size: '64x64', model: 'tiny' });
   }, 60_000);
 
-  it.skipIf(existsSync(join(ROOT, 'native-models/default')))(
-    'without --model and without a bundled model, says so and exits with 2',
-    async () => {
-      const r = await promisify(execFile)(process.execPath, [BIN, 'generate', '--prompt', 'x', '--out', join(work, 'none.png')], {
+  it('without --model and without a bundled model, says so and exits with 2', async () => {
+    // A copy of the built CLI laid out like an installed app without its models folder.
+    const app = join(work, 'no-model-app');
+    cpSync(join(ROOT, 'out'), join(app, 'out'), { recursive: true });
+    cpSync(join(ROOT, 'package.json'), join(app, 'package.json'));
+    symlinkSync(join(ROOT, 'node_modules'), join(app, 'node_modules'), 'junction');
+    const r = await promisify(execFile)(
+      process.execPath,
+      [join(app, 'out/main/poster.js'), 'generate', '--prompt', 'x', '--out', join(work, 'none.png')],
+      {
         encoding: 'utf8',
         cwd: work,
         env: { ...process.env, POSTER_MODEL: '' },
-      }).then(
-        () => ({ code: 0, stderr: '' }),
-        (e: { code: number; stderr: string }) => ({ code: e.code, stderr: e.stderr }),
-      );
-      expect(r.code).toBe(2);
-      expect(r.stderr).toMatch(/No bundled model found at native-models\/default.*pass --model DIR/);
-    },
-  );
+      },
+    ).then(
+      () => ({ code: 0, stderr: '' }),
+      (e: { code: number; stderr: string }) => ({ code: e.code, stderr: e.stderr }),
+    );
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/No bundled model found at native-models\/default.*pass --model DIR/);
+    expect(existsSync(join(work, 'none.png'))).toBe(false);
+  }, 60_000);
 });
 
 describe('engine API with a model folder path (dispatch, real engine process)', () => {
