@@ -5,36 +5,11 @@
  */
 import { open } from 'node:fs/promises';
 import { openModel } from '../model/manifest.js';
+import { toFloat32 } from '../model/safetensors.js';
 import type { WeightSet } from '../model/weights.js';
 import { encodePrompt, PromptTokenizer } from '../tokenizer/index.js';
 import type { Component, ComponentWeights, QwenImageModel } from './qwen-image.js';
 import { QWEN_IMAGE_SCHEDULER } from './scheduler.js';
-
-function toF32(bytes: Uint8Array, dtype: string): Float32Array {
-  const n = dtype === 'F32' ? bytes.length / 4 : bytes.length / 2;
-  const out = new Float32Array(n);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (dtype === 'F32') {
-    for (let i = 0; i < n; i++) out[i] = view.getFloat32(i * 4, true);
-  } else if (dtype === 'BF16') {
-    const u = new Uint32Array(out.buffer);
-    for (let i = 0; i < n; i++) u[i] = view.getUint16(i * 2, true) << 16;
-  } else if (dtype === 'F16') {
-    for (let i = 0; i < n; i++) out[i] = halfToFloat(view.getUint16(i * 2, true));
-  } else {
-    throw new Error(`embedding rows of dtype ${dtype} are not supported`);
-  }
-  return out;
-}
-
-function halfToFloat(h: number): number {
-  const s = h & 0x8000 ? -1 : 1;
-  const e = (h >> 10) & 0x1f;
-  const f = h & 0x3ff;
-  if (e === 0) return s * f * 2 ** -24;
-  if (e === 31) return f ? Number.NaN : s * Number.POSITIVE_INFINITY;
-  return s * (1 + f / 1024) * 2 ** (e - 15);
-}
 
 function adaptWeights(set: WeightSet): ComponentWeights {
   return {
@@ -54,7 +29,7 @@ function adaptWeights(set: WeightSet): ComponentWeights {
           if (!Number.isInteger(r) || r < 0 || r >= (entry.shape[0] as number))
             throw new Error(`token id ${r} is outside the vocabulary (${entry.shape[0]} entries)`);
           await fh.read(buf, 0, rowBytes, entry.offset + r * rowBytes);
-          out.set(toF32(buf, entry.dtype), i * width);
+          out.set(toFloat32(buf, entry.dtype), i * width);
         }
       } finally {
         await fh.close();
