@@ -2,6 +2,7 @@
 // `name=…`, its second-language text with `name.en=…`. Used by `poster render --set` and by
 // CSV batches (one output per row).
 import type { Element, PosterDocument, TextElement } from './schema';
+import { imageSlots, setSlotPrompt } from './slots';
 
 export class FieldError extends Error {
   constructor(message: string) {
@@ -28,6 +29,7 @@ export function fieldNames(doc: PosterDocument): string[] {
       if (el.secondary) names.push(`${n}.en`);
     }
   }
+  for (const slot of imageSlots(doc)) names.push(slot.field);
   return [...new Set(names)];
 }
 
@@ -56,7 +58,12 @@ export function applyFields(doc: PosterDocument, values: Record<string, string>)
       if (values[`${n}.en`] !== undefined) next = setText(next, `${n}.en`, values[`${n}.en`] as string);
       return next;
     });
-  return { ...doc, pages: doc.pages.map((p) => ({ ...p, elements: map(p.elements) })) };
+  let out: PosterDocument = { ...doc, pages: doc.pages.map((p) => ({ ...p, elements: map(p.elements) })) };
+  for (const slot of imageSlots(doc)) {
+    const prompt = values[slot.field];
+    if (prompt !== undefined) out = setSlotPrompt(out, slot.field, prompt);
+  }
+  return out;
 }
 
 /** RFC 4180 CSV: quoted fields, doubled quotes, line breaks inside quotes, a BOM. */

@@ -18,6 +18,7 @@ import { FontLibrary } from '../store/font-library';
 import { type AssetBytes, readProjectFile } from '../store/project-file';
 import { resourceDir } from '../store/resources';
 import { GENERATE_USAGE, GenerateUsageError, generateCommand } from './generate';
+import { slotFiller } from './image-slots';
 import { PLAN_USAGE, PlanUsageError, planCommand } from './plan';
 
 export function templatesDir(): string {
@@ -29,7 +30,7 @@ export function templatesDir(): string {
 class UsageError extends Error {}
 
 const USAGE = `Usage:
-  poster render <project.poster | template> --out FILE.pdf|.png|.jpg|.svg [--dpi N] [--set field=value ...] [--crop-marks] [--outline-text]
+  poster render <project.poster | template> --out FILE.pdf|.png|.jpg|.svg [--dpi N] [--set field=value ...] [--crop-marks] [--outline-text] [--seed N] [--no-generate]
   poster render <template> --csv rows.csv --out-dir DIR   (one PDF per row; a "file" column names them)
   poster templates
   ${GENERATE_USAGE}
@@ -57,7 +58,12 @@ function parseArgs(argv: string[]) {
       const v = Number(argv[++i]);
       if (!Number.isFinite(v)) throw new UsageError('--dpi needs a number');
       flags.set('dpi', String(v));
-    } else if (a === '--crop-marks') flags.set('crop-marks', true);
+    } else if (a === '--seed') {
+      const v = Number(argv[++i]);
+      if (!Number.isInteger(v) || v < 0 || v >= 2 ** 32) throw new UsageError('--seed needs an integer from 0 to 4294967295');
+      flags.set('seed', String(v));
+    } else if (a === '--no-generate') flags.set('no-generate', true);
+    else if (a === '--crop-marks') flags.set('crop-marks', true);
     else if (a === '--outline-text') flags.set('outline-text', true);
     else if (a.startsWith('--')) throw new UsageError(`Unknown option ${a}`);
     else positional.push(a);
@@ -127,8 +133,10 @@ export async function main(argv: string[], log: (s: string) => void = console.lo
   for (const f of await library.list()) fontBytes.set(f.id, await library.read(f.id));
   const options = { cropMarks: flags.has('crop-marks'), outlineText: flags.has('outline-text') };
 
-  const renderOne = async (doc: PosterDocument, target: string) => {
+  const slots = flags.has('no-generate') ? undefined : slotFiller({ seed: flags.has('seed') ? Number(flags.get('seed')) : undefined, log });
+  const renderOne = async (source: PosterDocument, target: string) => {
     const t0 = Date.now();
+    const doc = slots ? await slots.fill(source, assets) : source;
     const findings = preflight(doc, { families, textOverflows: (el) => layoutOf(el, registry).overflow });
     log(summarise(findings));
     for (const f of findings) log(`  ${f.severity === 'error' ? 'ERROR  ' : 'warning'} ${f.message}`);
@@ -169,34 +177,42 @@ export async function main(argv: string[], log: (s: string) => void = console.lo
     );
   };
 
-  if (typeof csv !== 'string') {
-    log(`Rendering "${loaded.title}" (${loaded.pages.length} page${loaded.pages.length > 1 ? 's' : ''})…`);
-    await renderOne(applyFields(loaded, values), path.resolve(out as string));
-    return 0;
+  try {
+    return await renderAll();
+  } finally {
+    await slots?.dispose();
   }
-  // A batch: one PDF per CSV row; a failed row is reported and the others still render.
-  const rows = parseCsv(await fsp.readFile(csv, 'utf8'));
-  const [header, ...data] = rows;
-  if (!header || data.length === 0) throw new UsageError(`${csv} needs a header row of field names and at least one row.`);
-  const nameCol = header.indexOf('file');
-  let failed = 0;
-  for (const [i, row] of data.entries()) {
-    const rowValues: Record<string, string> = { ...values };
-    header.forEach((h, k) => {
-      if (k !== nameCol && h.trim()) rowValues[h.trim()] = row[k] ?? '';
-    });
-    const base = (nameCol >= 0 && row[nameCol]?.trim()) || `${String(i + 1).padStart(3, '0')}`;
-    const target = path.resolve(outDir as string, `${base.replace(/[\\/:*?"<>|]/g, '_')}.pdf`);
-    log(`[${i + 1}/${data.length}] ${path.basename(target)}`);
-    try {
-      await renderOne(applyFields(loaded, rowValues), target);
-    } catch (e) {
-      failed++;
-      log(`  row ${i + 2} failed: ${(e as Error).message}`);
+
+  async function renderAll(): Promise<number> {
+    if (typeof csv !== 'string') {
+      log(`Rendering "${loaded.title}" (${loaded.pages.length} page${loaded.pages.length > 1 ? 's' : ''})…`);
+      await renderOne(applyFields(loaded, values), path.resolve(out as string));
+      return 0;
     }
+    // A batch: one PDF per CSV row; a failed row is reported and the others still render.
+    const rows = parseCsv(await fsp.readFile(csv, 'utf8'));
+    const [header, ...data] = rows;
+    if (!header || data.length === 0) throw new UsageError(`${csv} needs a header row of field names and at least one row.`);
+    const nameCol = header.indexOf('file');
+    let failed = 0;
+    for (const [i, row] of data.entries()) {
+      const rowValues: Record<string, string> = { ...values };
+      header.forEach((h, k) => {
+        if (k !== nameCol && h.trim()) rowValues[h.trim()] = row[k] ?? '';
+      });
+      const base = (nameCol >= 0 && row[nameCol]?.trim()) || `${String(i + 1).padStart(3, '0')}`;
+      const target = path.resolve(outDir as string, `${base.replace(/[\\/:*?"<>|]/g, '_')}.pdf`);
+      log(`[${i + 1}/${data.length}] ${path.basename(target)}`);
+      try {
+        await renderOne(applyFields(loaded, rowValues), target);
+      } catch (e) {
+        failed++;
+        log(`  row ${i + 2} failed: ${(e as Error).message}`);
+      }
+    }
+    log(`${data.length - failed} of ${data.length} rendered${failed ? `, ${failed} failed` : ''}.`);
+    return failed ? 1 : 0;
   }
-  log(`${data.length - failed} of ${data.length} rendered${failed ? `, ${failed} failed` : ''}.`);
-  return failed ? 1 : 0;
 }
 
 const invokedDirectly = process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url);

@@ -30,8 +30,11 @@ describe('bundled templates', () => {
     it(`${name} renders with a clean preflight and all its text`, async () => {
       const logs: string[] = [];
       const out = path.join(dir, `${name}.pdf`);
+      // The generated backdrop is upscaled from the bundled model's native size: preflight says so.
+      const generated = name === 'event-poster';
       expect(await main(['render', name, '--out', out], (s) => logs.push(s))).toBe(0);
-      expect(logs).toContain('Preflight: 0 errors, 0 warnings');
+      expect(logs).toContain(generated ? 'Preflight: 0 errors, 1 warning' : 'Preflight: 0 errors, 0 warnings');
+      if (generated) expect(logs.join('\n')).toMatch(/warning @image:backdrop .*dpi at its printed size/);
       const text = pdfText(out);
       const doc = template(name);
       for (const el of doc.pages[0]!.elements) {
@@ -92,4 +95,42 @@ describe('CSV batches', () => {
     expect(logs.join('\n')).toMatch(/ERROR\s+@label: the text does not fit its frame/);
     expect(existsSync(path.join(dir, 'long', '001.pdf'))).toBe(true);
   }, 30_000);
+});
+
+describe('generated-image slots', () => {
+  const images = (file: string) =>
+    execFileSync('pdfimages', ['-list', file], { encoding: 'utf8' })
+      .trim()
+      .split('\n')
+      .slice(2)
+      .map((l) => l.trim().split(/\s+/));
+
+  it('fills the slot with an image from the bundled model, the same for the same prompt, another for another prompt', async () => {
+    const logs: string[] = [];
+    const a = path.join(dir, 'slot-a.pdf');
+    const b = path.join(dir, 'slot-b.pdf');
+    const c = path.join(dir, 'slot-c.pdf');
+    expect(await main(['render', 'event-poster', '--out', a], (s) => logs.push(s))).toBe(0);
+    expect(logs.join('\n')).toMatch(/generated @backdrop "blue gradient background with gold bokeh" \(2048 × 1200 px, seed \d+\)/);
+    const [img] = images(a);
+    expect(img?.slice(3, 5)).toEqual(['2048', '1200']);
+    expect(fieldNames(template('event-poster'))).toContain('backdrop');
+    await main(['render', 'event-poster', '--out', b], () => {});
+    await main(['render', 'event-poster', '--set', 'backdrop=红色渐变背景，金色圆点', '--out', c], () => {});
+    const pixels = (file: string) => {
+      execFileSync('pdfimages', ['-png', file, path.join(dir, path.basename(file, '.pdf'))]);
+      return readFileSync(path.join(dir, `${path.basename(file, '.pdf')}-000.png`));
+    };
+    expect(pixels(a).equals(pixels(b))).toBe(true);
+    expect(pixels(a).equals(pixels(c))).toBe(false);
+  }, 60_000);
+
+  it('--no-generate keeps the placeholder and generates nothing', async () => {
+    const out = path.join(dir, 'slot-none.pdf');
+    const logs: string[] = [];
+    expect(await main(['render', 'event-poster', '--no-generate', '--out', out], (s) => logs.push(s))).toBe(0);
+    expect(logs).toContain('Preflight: 0 errors, 0 warnings');
+    expect(logs.join('\n')).not.toMatch(/generated @/);
+    expect(images(out)).toEqual([]);
+  });
 });
