@@ -6,6 +6,7 @@
 import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { LinearPrecision } from '../engine/onnx/graph';
 import { createGenerator } from '../engine/pipeline/index';
 import { settingsText } from '../engine/runtime/settings';
 import { CancelledError, type GenerateParams } from '../engine/types';
@@ -15,7 +16,7 @@ import { bundledModelDir } from '../store/resources';
 
 export class GenerateUsageError extends Error {}
 
-export const GENERATE_USAGE = `poster generate --prompt TEXT [--negative TEXT] [--size WxH] [--steps N] [--cfg X] [--seed N] [--model DIR] [--threads N] --out image.png`;
+export const GENERATE_USAGE = `poster generate --prompt TEXT [--negative TEXT] [--size WxH] [--steps N] [--cfg X] [--seed N] [--model DIR] [--threads N] [--precision fp32|int8] --out image.png`;
 
 function num(name: string, v: string | undefined, ok: (n: number) => boolean, what: string): number {
   const n = Number(v);
@@ -23,9 +24,9 @@ function num(name: string, v: string | undefined, ok: (n: number) => boolean, wh
   return n;
 }
 
-export function parseGenerateArgs(argv: string[]): { params: GenerateParams; out: string; threads: number } {
+export function parseGenerateArgs(argv: string[]): { params: GenerateParams; out: string; threads: number; precision: LinearPrecision } {
   const v = new Map<string, string>();
-  const known = ['--prompt', '--negative', '--size', '--steps', '--cfg', '--seed', '--model', '--threads', '--out'];
+  const known = ['--prompt', '--negative', '--size', '--steps', '--cfg', '--seed', '--model', '--threads', '--precision', '--out'];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] as string;
     if (!known.includes(a)) throw new GenerateUsageError(`Unknown option ${a}`);
@@ -67,8 +68,11 @@ export function parseGenerateArgs(argv: string[]): { params: GenerateParams; out
   }
   model = path.resolve(model);
   if (!existsSync(model)) throw new GenerateUsageError(`--model: ${model} does not exist`);
+  const precision = v.get('--precision') ?? 'fp32';
+  if (precision !== 'fp32' && precision !== 'int8') throw new GenerateUsageError(`--precision needs fp32 or int8, got ${precision}`);
   return {
     out: path.resolve(out),
+    precision,
     threads: numbers.threads,
     params: {
       prompt,
@@ -88,11 +92,11 @@ export async function generateCommand(
   log: (s: string) => void,
   progress: (s: string) => void = (s) => process.stderr.write(s),
 ): Promise<number> {
-  const { params, out, threads } = parseGenerateArgs(argv);
+  const { params, out, threads, precision } = parseGenerateArgs(argv);
   const abort = new AbortController();
   const onSigint = (): void => abort.abort();
   process.once('SIGINT', onSigint);
-  const gen = createGenerator({ threads });
+  const gen = createGenerator({ threads, precision });
   const t0 = performance.now();
   let last = t0;
   try {

@@ -11,7 +11,7 @@
  * The modulation vectors depend on the timestep only, so they are computed for every step of a
  * job at once (one batched matmul per group) and the blocks never hold those weights.
  */
-import { GraphBuilder } from '../onnx/graph.js';
+import { GraphBuilder, type LinearPrecision } from '../onnx/graph.js';
 import { load, loadLinear, type WeightSource } from './weights.js';
 
 export interface TransformerShape {
@@ -47,9 +47,16 @@ export async function buildTimeGraph(c: TransformerShape, src: WeightSource): Pr
   return g;
 }
 
-export async function buildModGraph(c: TransformerShape, src: WeightSource, first: number, end: number): Promise<GraphBuilder> {
+export async function buildModGraph(
+  c: TransformerShape,
+  src: WeightSource,
+  first: number,
+  end: number,
+  precision: LinearPrecision = 'fp32',
+): Promise<GraphBuilder> {
   const D = innerDim(c);
   const g = new GraphBuilder(`qwen_mod_${first}_${end}`);
+  g.linearPrecision = precision;
   const s = g.input('temb_silu', ['n', D]);
   const rows: string[] = [];
   for (let i = first; i < end; i++) {
@@ -168,10 +175,17 @@ async function addBlock(
 }
 
 /** Blocks first..end-1 in one graph. */
-export async function buildBlocksGraph(c: TransformerShape, src: WeightSource, first: number, end: number): Promise<GraphBuilder> {
+export async function buildBlocksGraph(
+  c: TransformerShape,
+  src: WeightSource,
+  first: number,
+  end: number,
+  precision: LinearPrecision = 'fp32',
+): Promise<GraphBuilder> {
   const D = innerDim(c);
   const half = c.attention_head_dim / 2;
   const g = new GraphBuilder(`qwen_blocks_${first}_${end}`);
+  g.linearPrecision = precision;
   let img = g.input('img', [1, 'l', D]);
   let txt = g.input('txt', [1, 't', D]);
   const mods = g.input('mods', [end - first, 12 * D]);

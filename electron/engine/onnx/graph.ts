@@ -6,6 +6,7 @@
 import { type AttributeValue, DataType, encodeModel, type ModelData, type NodeData, type TensorData, type ValueInfo } from './proto.js';
 
 export type Dim = number | string;
+export type LinearPrecision = 'fp32' | 'int8';
 export type AttrMap = Record<string, AttributeValue>;
 
 /** A float32 weight: its final layout (already transposed where the graph wants it). */
@@ -24,6 +25,9 @@ export class GraphBuilder {
   private readonly outputs: ValueInfo[] = [];
   private counter = 0;
   private readonly constCache = new Map<string, string>();
+
+  /** Weight-only precision of the Linear layers this graph builds. */
+  linearPrecision: LinearPrecision = 'fp32';
 
   constructor(readonly name: string) {}
 
@@ -115,9 +119,31 @@ export class GraphBuilder {
     for (let o = 0; o < outDim; o++) {
       for (let i = 0; i < inDim; i++) t[i * outDim + o] = weight.data[o * inDim + i] as number;
     }
-    const w = this.weight(`${prefix}.weight`, { dims: [inDim, outDim], data: t });
+    const w =
+      this.linearPrecision === 'int8'
+        ? this.int8Weight(prefix, t, inDim, outDim)
+        : this.weight(`${prefix}.weight`, { dims: [inDim, outDim], data: t });
     const y = this.op('MatMul', [x, w], undefined, 'matmul');
     return bias ? this.add(y, this.weight(`${prefix}.bias`, bias)) : y;
+  }
+
+  /**
+   * Weight-only int8: symmetric, one scale per output channel (max |w| / 127), stored as int8
+   * and dequantised in the graph (DequantizeLinear on axis 1) right before the MatMul.
+   */
+  private int8Weight(prefix: string, t: Float32Array, inDim: number, outDim: number): string {
+    const scale = new Float32Array(outDim);
+    for (let k = 0; k < t.length; k++) {
+      const o = k % outDim;
+      scale[o] = Math.max(scale[o] as number, Math.abs(t[k] as number));
+    }
+    for (let o = 0; o < outDim; o++) scale[o] = (scale[o] as number) / 127 || 1;
+    const q = new Int8Array(t.length);
+    for (let k = 0; k < t.length; k++) q[k] = Math.max(-127, Math.min(127, Math.round((t[k] as number) / (scale[k % outDim] as number))));
+    this.inits.push({ name: `${prefix}.weight_q`, dataType: DataType.INT8, dims: [inDim, outDim], bytes: new Uint8Array(q.buffer) });
+    this.weight(`${prefix}.weight_scale`, { dims: [outDim], data: scale });
+    this.inits.push({ name: `${prefix}.weight_zp`, dataType: DataType.INT8, dims: [outDim], bytes: new Uint8Array(outDim) });
+    return this.op('DequantizeLinear', [`${prefix}.weight_q`, `${prefix}.weight_scale`, `${prefix}.weight_zp`], { axis: 1 });
   }
 
   /** RMSNorm over the last axis: x / sqrt(mean(x^2) + eps) * w. */

@@ -4,6 +4,7 @@
  */
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import type { LinearPrecision } from '../onnx/graph.js';
 import type { GeneratedImage, GenerateParams, ImageGenerator, RunOptions } from '../types.js';
 import { loadPipelineModel } from './model.js';
 import { QwenImagePipeline } from './qwen-image.js';
@@ -11,6 +12,8 @@ import { QwenImagePipeline } from './qwen-image.js';
 export interface GeneratorOptions {
   /** ONNX Runtime intra-op threads; 0 lets it decide. */
   threads?: number;
+  /** Weight-only precision of the transformer blocks and text encoder (default fp32). */
+  precision?: LinearPrecision;
   /** Where built graphs are kept; default `~/.poster-studio/engine/graph-cache` (POSTER_DATA_DIR overrides the root). */
   cacheDir?: string;
 }

@@ -16,7 +16,7 @@ import {
 } from '../graphs/transformer.js';
 import { buildVaeDecoderGraph, type VaeShape } from '../graphs/vae.js';
 import type { WeightSource } from '../graphs/weights.js';
-import type { GraphBuilder } from '../onnx/graph.js';
+import type { GraphBuilder, LinearPrecision } from '../onnx/graph.js';
 import { CancelledError, type GeneratedImage, type GenerateParams, type RunOptions } from '../types.js';
 import { cacheKey, f32Tensor, GraphCache, run } from './graph-cache.js';
 import { fitPreview, type PreviewProjection, previewRgb } from './preview.js';
@@ -53,6 +53,8 @@ export interface QwenImageModel {
 export interface PipelineOptions {
   cacheDir: string;
   threads?: number;
+  /** Weight-only precision of the transformer blocks, their modulation and the text encoder. */
+  precision?: LinearPrecision;
   /** Transformer blocks per graph; default: all blocks in one graph when they are small. */
   blockGroup?: number;
 }
@@ -82,7 +84,7 @@ export class QwenImagePipeline {
     readonly model: QwenImageModel,
     private readonly opts: PipelineOptions,
   ) {
-    const key = cacheKey({ hashes: model.hashes, precision: 'fp32', group: opts.blockGroup ?? 0 });
+    const key = cacheKey({ hashes: model.hashes, precision: opts.precision ?? 'fp32', group: opts.blockGroup ?? 0 });
     this.cache = new GraphCache(`${opts.cacheDir}/${key}`);
     const n = model.transformer.num_layers;
     const D = innerDim(model.transformer);
@@ -130,7 +132,9 @@ export class QwenImagePipeline {
     const embeds = await src.readRows(`${textPrefix(src)}embed_tokens.weight`, ids);
     const hd = te.hidden_size / te.num_attention_heads;
     const rope = textRope(ids.length, hd, te.rope_theta);
-    const layers = await this.session('text_encoder', 'text_encoder', (s) => buildTextLayersGraph(te, s, 0, te.num_hidden_layers));
+    const layers = await this.session('text_encoder', 'text_encoder', (s) =>
+      buildTextLayersGraph(te, s, 0, te.num_hidden_layers, this.opts.precision),
+    );
     const T = ids.length;
     const out = await run(layers, {
       inputs_embeds: f32Tensor(embeds, [1, T, te.hidden_size]),
@@ -153,7 +157,7 @@ export class QwenImagePipeline {
     const t = await run(time, { tproj: f32Tensor(tproj, [N, 256]) });
     const mods: Float32Array[] = [];
     for (const [a, b] of this.groups) {
-      const mod = await this.session(`mod_${a}_${b}`, 'transformer', (s) => buildModGraph(c, s, a, b));
+      const mod = await this.session(`mod_${a}_${b}`, 'transformer', (s) => buildModGraph(c, s, a, b, this.opts.precision));
       mods.push((await run(mod, { temb_silu: f32Tensor(t.temb_silu as Float32Array, [N, D]) })).mods as Float32Array);
     }
     return { mods, outMod: t.out_mod as Float32Array };
@@ -213,7 +217,7 @@ export class QwenImagePipeline {
       const k = b - a;
       const all = mod.mods[gi] as Float32Array;
       const rows = all.subarray(step * k * 12 * D, (step + 1) * k * 12 * D).slice();
-      const s = await this.session(`blocks_${a}_${b}`, 'transformer', (src) => buildBlocksGraph(c, src, a, b));
+      const s = await this.session(`blocks_${a}_${b}`, 'transformer', (src) => buildBlocksGraph(c, src, a, b, this.opts.precision));
       const out = await run(s, {
         img: f32Tensor(x, [1, L, D]),
         txt: f32Tensor(y, [1, T, D]),
