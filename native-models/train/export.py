@@ -28,28 +28,13 @@ sys.path.insert(0, HERE)
 
 import st  # noqa: E402
 import tokenizer as tok  # noqa: E402
-import train  # noqa: E402
+import train  # noqa: E402  (puts the reference modules on sys.path)
+import pipeline as ref_pipeline  # noqa: E402
 
 DIFFUSERS_VERSION = "0.35.0"
 
-SCHEDULER_CONFIG = {
-    "_class_name": "FlowMatchEulerDiscreteScheduler",
-    "_diffusers_version": DIFFUSERS_VERSION,
-    "base_image_seq_len": 256,
-    "base_shift": 0.5,
-    "invert_sigmas": False,
-    "max_image_seq_len": 8192,
-    "max_shift": 0.9,
-    "num_train_timesteps": 1000,
-    "shift": 1.0,
-    "shift_terminal": 0.02,
-    "stochastic_sampling": False,
-    "time_shift_type": "exponential",
-    "use_beta_sigmas": False,
-    "use_dynamic_shifting": True,
-    "use_exponential_sigmas": False,
-    "use_karras_sigmas": False,
-}
+# Qwen-Image's scheduler config, as the reference defines it.
+SCHEDULER_CONFIG = {**ref_pipeline.SCHEDULER_CONFIG, "_diffusers_version": DIFFUSERS_VERSION}
 
 MODEL_INDEX = {
     "_class_name": "QwenImagePipeline",
