@@ -87,6 +87,8 @@ export interface TinyOptions {
   dtype?: 'F32' | 'F16' | 'BF16';
   /** 'bench' is wider and deeper, so a step takes measurable time. */
   size?: 'tiny' | 'bench';
+  /** Overrides the number of transformer blocks. */
+  layers?: number;
 }
 
 export const BENCH_TRANSFORMER: TransformerConfig = {
@@ -106,7 +108,8 @@ export async function makeTinyQwenImage(dir: string, opts: TinyOptions = {}): Pr
     ? copyTokenizer(opts.tokenizerDir, join(dir, 'tokenizer'))
     : writeTinyTokenizer(join(dir, 'tokenizer'));
   const bench = opts.size === 'bench';
-  const transformerConfig = bench ? BENCH_TRANSFORMER : TINY_TRANSFORMER;
+  const base = bench ? BENCH_TRANSFORMER : TINY_TRANSFORMER;
+  const transformerConfig = { ...base, num_layers: opts.layers ?? base.num_layers };
   const te: TextEncoderConfig = {
     hidden_size: bench ? 64 : 24,
     intermediate_size: bench ? 128 : 48,

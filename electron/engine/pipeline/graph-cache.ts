@@ -4,7 +4,7 @@
  * so a second run (or a second app start) opens sessions without rebuilding.
  */
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
@@ -53,6 +53,22 @@ export class GraphCache {
     const { model, data } = graph.build({ externalFile: `${name}.bin` });
     await writeAtomic(join(this.dir, `${name}.bin`), data ?? []);
     await writeAtomic(this.pathOf(name), [model]);
+  }
+
+  /** Builds and writes the graph when it is not cached yet. */
+  async ensure(name: string, build: () => Promise<GraphBuilder>): Promise<void> {
+    if (!this.has(name)) await this.write(name, await build());
+  }
+
+  /** Bytes of the graph's external weights file. */
+  weightBytes(name: string): number {
+    const p = join(this.dir, `${name}.bin`);
+    return existsSync(p) ? statSync(p).size : 0;
+  }
+
+  /** Opens a session on a cached graph. */
+  open(name: string, opts: SessionOptions = {}): Promise<ort.InferenceSession> {
+    return openSession(this.pathOf(name), opts);
   }
 
   /** Opens a session, building the graph first when it is not cached. */

@@ -55,6 +55,12 @@ export interface PipelineOptions {
   threads?: number;
   /** Weight-only precision of the transformer blocks, their modulation and the text encoder. */
   precision?: LinearPrecision;
+  /**
+   * Memory for the transformer's block-group weights. Groups are kept resident in order while
+   * they fit; the rest are streamed (opened from the graph cache when needed, the next one
+   * prefetched while the current one runs, released after the step). Default: all resident.
+   */
+  blockBudgetBytes?: number;
   /** Transformer blocks per graph; default: all blocks in one graph when they are small. */
   blockGroup?: number;
 }
@@ -73,12 +79,31 @@ export interface Modulation {
 
 type Rope = { cos: Float32Array; sin: Float32Array };
 
+/** One transformer pass of a denoising step (the conditional or the unconditional one). */
+export interface Pass {
+  txt: Float32Array;
+  T: number;
+  rope: Rope;
+}
+
+/** Thrown when the block budget cannot hold even the two streaming buffers. */
+export class BudgetError extends Error {
+  constructor(readonly minimumBytes: number) {
+    super(`The block budget is too small: streaming needs room for two block groups, at least ${minimumBytes} bytes.`);
+    this.name = 'BudgetError';
+  }
+}
+
 export class QwenImagePipeline {
   private readonly sessions = new Map<string, ort.InferenceSession>();
   private readonly weights = new Map<Component, ComponentWeights>();
   private readonly cache: GraphCache;
   private preview: PreviewProjection | undefined;
   readonly groups: [number, number][];
+  /** Per block group: resident for the whole job, or streamed each step (set on first use). */
+  placement: ('resident' | 'stream')[] | undefined;
+  /** Streamed group loads so far (for tests and the plan's accounting). */
+  streamLoads = 0;
 
   constructor(
     readonly model: QwenImageModel,
@@ -236,6 +261,96 @@ export class QwenImagePipeline {
     return { sample, blocks };
   }
 
+  private blocksName(gi: number): string {
+    const [a, b] = this.groups[gi] as [number, number];
+    return `blocks_${a}_${b}`;
+  }
+
+  /** Decides which block groups stay resident under the budget (graphs are built first to know their sizes). */
+  async plan(): Promise<('resident' | 'stream')[]> {
+    if (this.placement) return this.placement;
+    const c = this.model.transformer;
+    const sizes: number[] = [];
+    for (const [gi, [a, b]] of this.groups.entries()) {
+      const name = this.blocksName(gi);
+      const src = await this.source('transformer');
+      await this.cache.ensure(name, () => buildBlocksGraph(c, src, a, b, this.opts.precision));
+      sizes.push(this.cache.weightBytes(name));
+    }
+    const budget = this.opts.blockBudgetBytes;
+    const total = sizes.reduce((x, y) => x + y, 0);
+    if (budget === undefined || budget >= total) {
+      this.placement = sizes.map(() => 'resident');
+      return this.placement;
+    }
+    const buffers = 2 * Math.max(...sizes);
+    if (budget < buffers) throw new BudgetError(buffers);
+    let used = 0;
+    this.placement = sizes.map((size) => {
+      if (used + size + buffers <= budget) {
+        used += size;
+        return 'resident';
+      }
+      return 'stream';
+    });
+    return this.placement;
+  }
+
+  /**
+   * The velocity of every pass for one step, group by group: each block group runs all passes
+   * before the next group, so a streamed group is loaded once a step, however many passes.
+   */
+  async denoiseStep(img: Float32Array, L: number, step: number, mod: Modulation, passes: Pass[]): Promise<Float32Array[]> {
+    const c = this.model.transformer;
+    const D = innerDim(c);
+    const half = c.attention_head_dim / 2;
+    const placement = await this.plan();
+    const state = passes.map(() => ({ x: img, y: undefined as Float32Array | undefined }));
+    const open = (gi: number): Promise<ort.InferenceSession> => {
+      this.streamLoads += 1;
+      return this.cache.open(this.blocksName(gi), { threads: this.opts.threads });
+    };
+    const nextStreamed = (from: number): number => placement.findIndex((p, i) => i >= from && p === 'stream');
+    let prefetch: { gi: number; session: Promise<ort.InferenceSession> } | undefined;
+    for (const [gi, [a, b]] of this.groups.entries()) {
+      const k = b - a;
+      let session: ort.InferenceSession;
+      if (placement[gi] === 'resident') {
+        session = await this.session(this.blocksName(gi), 'transformer', (src) => buildBlocksGraph(c, src, a, b, this.opts.precision));
+      } else {
+        session = prefetch?.gi === gi ? await prefetch.session : await open(gi);
+        prefetch = undefined;
+      }
+      // Load the next streamed group while this one computes.
+      const next = nextStreamed(gi + 1);
+      if (next >= 0 && !prefetch) prefetch = { gi: next, session: open(next) };
+      const rows = (mod.mods[gi] as Float32Array).slice(step * k * 12 * D, (step + 1) * k * 12 * D);
+      for (const [pi, pass] of passes.entries()) {
+        const st = state[pi] as { x: Float32Array; y: Float32Array | undefined };
+        const S = pass.T + L;
+        const out = await run(session, {
+          img: f32Tensor(st.x, [1, L, D]),
+          txt: f32Tensor(st.y ?? pass.txt, [1, pass.T, D]),
+          mods: f32Tensor(rows, [k, 12 * D]),
+          rope_cos: f32Tensor(pass.rope.cos, [S, half]),
+          rope_sin: f32Tensor(pass.rope.sin, [S, half]),
+          attn_bias: f32Tensor(new Float32Array(S), [1, 1, 1, S]),
+        });
+        st.x = out.img_out as Float32Array;
+        st.y = out.txt_out as Float32Array;
+      }
+      if (placement[gi] === 'stream') await session.release();
+    }
+    if (prefetch) await (await prefetch.session).release();
+    const head = await this.session('head', 'transformer', (src) => buildHeadGraph(c, src));
+    const outMod = mod.outMod.slice(step * 2 * D, (step + 1) * 2 * D);
+    const result: Float32Array[] = [];
+    for (const st of state) {
+      result.push((await run(head, { img: f32Tensor(st.x, [1, L, D]), out_mod: f32Tensor(outMod, [1, 2 * D]) })).sample as Float32Array);
+    }
+    return result;
+  }
+
   // ---- stage 4: decode -----------------------------------------------------------------------
 
   /** Normalised latents [C,h,w] -> decoder output [3, 8h, 8w] in [-1, 1]. */
@@ -294,12 +409,10 @@ export class QwenImagePipeline {
     for (let i = 0; i < p.steps; i++) {
       check();
       const img = await this.embedImage(x, L);
-      const v = await this.blocksAndHead(img, txtC, cond.length, L, i, mod, ropeC);
-      if (uncond && txtU && ropeU) {
-        check();
-        const vu = await this.blocksAndHead(img, txtU, uncond.length, L, i, mod, ropeU);
-        trueCfg(v, vu, p.cfg, width);
-      }
+      const passes: Pass[] = [{ txt: txtC, T: cond.length, rope: ropeC }];
+      if (uncond && txtU && ropeU) passes.push({ txt: txtU, T: uncond.length, rope: ropeU });
+      const [v, vu] = (await this.denoiseStep(img, L, i, mod, passes)) as [Float32Array, Float32Array | undefined];
+      if (vu) trueCfg(v, vu, p.cfg, width);
       if (preview && options.onProgress) {
         const sigma = schedule.sigmas[i] as number;
         const x0 = x.map((xv, k) => xv - sigma * (v[k] as number));
