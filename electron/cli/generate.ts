@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { LinearPrecision } from '../engine/onnx/graph';
 import { createGenerator } from '../engine/pipeline/index';
+import { parseBytes } from '../engine/plan/budget';
 import { settingsText } from '../engine/runtime/settings';
 import { CancelledError, type GenerateParams } from '../engine/types';
 import { encodePng } from '../export/png-stream';
@@ -16,7 +17,7 @@ import { bundledModelDir } from '../store/resources';
 
 export class GenerateUsageError extends Error {}
 
-export const GENERATE_USAGE = `poster generate --prompt TEXT [--negative TEXT] [--size WxH] [--steps N] [--cfg X] [--seed N] [--model DIR] [--threads N] [--precision fp32|int8] --out image.png`;
+export const GENERATE_USAGE = `poster generate --prompt TEXT [--negative TEXT] [--size WxH] [--steps N] [--cfg X] [--seed N] [--model DIR] [--threads N] [--precision fp32|int8] [--block-budget 2G] --out image.png`;
 
 function num(name: string, v: string | undefined, ok: (n: number) => boolean, what: string): number {
   const n = Number(v);
@@ -24,9 +25,27 @@ function num(name: string, v: string | undefined, ok: (n: number) => boolean, wh
   return n;
 }
 
-export function parseGenerateArgs(argv: string[]): { params: GenerateParams; out: string; threads: number; precision: LinearPrecision } {
+export function parseGenerateArgs(argv: string[]): {
+  params: GenerateParams;
+  out: string;
+  threads: number;
+  precision: LinearPrecision;
+  blockBudgetBytes?: number;
+} {
   const v = new Map<string, string>();
-  const known = ['--prompt', '--negative', '--size', '--steps', '--cfg', '--seed', '--model', '--threads', '--precision', '--out'];
+  const known = [
+    '--prompt',
+    '--negative',
+    '--size',
+    '--steps',
+    '--cfg',
+    '--seed',
+    '--model',
+    '--threads',
+    '--precision',
+    '--block-budget',
+    '--out',
+  ];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] as string;
     if (!known.includes(a)) throw new GenerateUsageError(`Unknown option ${a}`);
@@ -70,9 +89,19 @@ export function parseGenerateArgs(argv: string[]): { params: GenerateParams; out
   if (!existsSync(model)) throw new GenerateUsageError(`--model: ${model} does not exist`);
   const precision = v.get('--precision') ?? 'fp32';
   if (precision !== 'fp32' && precision !== 'int8') throw new GenerateUsageError(`--precision needs fp32 or int8, got ${precision}`);
+  let blockBudgetBytes: number | undefined;
+  const budget = v.get('--block-budget');
+  if (budget !== undefined) {
+    try {
+      blockBudgetBytes = parseBytes(budget);
+    } catch (e) {
+      throw new GenerateUsageError(`--block-budget: ${(e as Error).message}`);
+    }
+  }
   return {
     out: path.resolve(out),
     precision,
+    blockBudgetBytes,
     threads: numbers.threads,
     params: {
       prompt,
@@ -92,11 +121,11 @@ export async function generateCommand(
   log: (s: string) => void,
   progress: (s: string) => void = (s) => process.stderr.write(s),
 ): Promise<number> {
-  const { params, out, threads, precision } = parseGenerateArgs(argv);
+  const { params, out, threads, precision, blockBudgetBytes } = parseGenerateArgs(argv);
   const abort = new AbortController();
   const onSigint = (): void => abort.abort();
   process.once('SIGINT', onSigint);
-  const gen = createGenerator({ threads, precision });
+  const gen = createGenerator({ threads, precision, blockBudgetBytes });
   const t0 = performance.now();
   let last = t0;
   try {

@@ -85,6 +85,23 @@ describe('poster generate', () => {
     expect(r.stderr).toMatch(message);
   });
 
+  it('--precision int8 and --block-budget reach the engine', async () => {
+    const base = ['generate', '--prompt', 'red dots', '--size', '64x64', '--steps', '2', '--seed', '5', '--model', model, '--threads', '1'];
+    const fp32 = join(work, 'p-fp32.png');
+    const int8 = join(work, 'p-int8.png');
+    const streamed = join(work, 'p-streamed.png');
+    expect((await poster([...base, '--out', fp32])).code).toBe(0);
+    expect((await poster([...base, '--precision', 'int8', '--out', int8])).code).toBe(0);
+    expect(readFileSync(int8).equals(readFileSync(fp32))).toBe(false);
+    expect((await poster([...base, '--block-budget', '1G', '--out', streamed])).code).toBe(0);
+    expect(readFileSync(streamed).equals(readFileSync(fp32))).toBe(true);
+    const small = await poster([...base, '--block-budget', '1K', '--out', join(work, 'p-small.png')]);
+    expect(small.code).toBe(1);
+    expect(small.stderr).toMatch(/block budget is too small: .* at least \d+ bytes/);
+    expect(existsSync(join(work, 'p-small.png'))).toBe(false);
+    expect((await poster([...base, '--precision', 'int4', '--out', int8])).stderr).toMatch(/--precision needs fp32 or int8/);
+  }, 60_000);
+
   it('reports a broken model folder in words and writes nothing', async () => {
     const out = join(work, 'broken.png');
     const r = await poster(['generate', '--prompt', 'x', '--size', '64x64', '--model', join(work), '--out', out]);

@@ -14,6 +14,8 @@ export interface GeneratorOptions {
   threads?: number;
   /** Weight-only precision of the transformer blocks and text encoder (default fp32). */
   precision?: LinearPrecision;
+  /** Memory for transformer block weights; groups beyond it are streamed (see QwenImagePipeline). */
+  blockBudgetBytes?: number;
   /** Where built graphs are kept; default `~/.poster-studio/engine/graph-cache` (POSTER_DATA_DIR overrides the root). */
   cacheDir?: string;
 }
@@ -33,6 +35,8 @@ export function createGenerator(options: GeneratorOptions = {}): ImageGenerator 
           new QwenImagePipeline(model, {
             cacheDir: cacheDir ?? options.cacheDir ?? defaultGraphCache(),
             threads: options.threads,
+            precision: options.precision,
+            blockBudgetBytes: options.blockBudgetBytes,
           }),
       );
       // A folder that failed to open is retried on the next job (the user may have fixed it).
