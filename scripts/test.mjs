@@ -27,15 +27,16 @@ const outDir = path.join(root, '.tmp');
 mkdirSync(outDir, { recursive: true });
 const report = path.join(outDir, 'vitest-report.json');
 rmSync(report, { force: true });
+rmSync(path.join(outDir, 'data'), { recursive: true, force: true });
 const extra = process.argv.slice(2);
-run(process.execPath, [
-  path.join(root, 'node_modules/.bin/vitest'),
-  'run',
-  '--reporter=default',
-  '--reporter=json',
-  `--outputFile.json=${report}`,
-  ...extra,
-]);
+run(
+  process.execPath,
+  [path.join(root, 'node_modules/.bin/vitest'), 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...extra],
+  {
+    // App data (graph cache, recent files, user fonts) of the run goes under .tmp, not the user's home.
+    env: { ...process.env, POSTER_DATA_DIR: process.env.POSTER_DATA_DIR ?? path.join(outDir, 'data') },
+  },
+);
 
 let passed = 0;
 let failed = 0;

@@ -123,7 +123,7 @@ describe('generated-image slots', () => {
     };
     expect(pixels(a).equals(pixels(b))).toBe(true);
     expect(pixels(a).equals(pixels(c))).toBe(false);
-  }, 60_000);
+  }, 180_000);
 
   it('--no-generate keeps the placeholder and generates nothing', async () => {
     const out = path.join(dir, 'slot-none.pdf');
