@@ -11,6 +11,7 @@ import { I18nContext, initialLang, translator } from './i18n';
 import type { Lang } from './i18n/strings';
 import { CanvasView } from './panels/CanvasView';
 import { DialogHost, type DialogRequest } from './panels/Dialogs';
+import { GeneratePanel } from './panels/GeneratePanel';
 import { LayersPanel } from './panels/LayersPanel';
 import { PropertiesPanel } from './panels/PropertiesPanel';
 import { Toolbar } from './panels/Toolbar';
@@ -62,6 +63,7 @@ export function App({ api }: { api: PosterApi }) {
     });
     return { store, app, images, engine };
   }, [api]);
+  const reportError = useCallback((e: unknown) => app.report(e), [app]);
   const [editingId, setEditingId] = useState<string | null>(null);
   const onAddFont = useCallback(
     async (file: File) => {
@@ -183,7 +185,10 @@ export function App({ api }: { api: PosterApi }) {
             editingId={editingId}
             setEditingId={setEditingId}
           />
-          <PropertiesPanel store={store} engine={engine} onAddFont={onAddFont} />
+          <div className="right-column">
+            <PropertiesPanel store={store} engine={engine} onAddFont={onAddFont} />
+            <GeneratePanel api={api} store={store} images={images} report={reportError} />
+          </div>
         </div>
         <footer className="status" data-testid="status">
           <span>{projectPath ?? t('untitled')}</span>

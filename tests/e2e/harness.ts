@@ -36,8 +36,16 @@ export async function startHarness(): Promise<Harness> {
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'poster-e2e-'));
   const dataDir = path.join(tmp, 'data');
   const projectsDir = path.join(tmp, 'projects');
-  const backend = await createBackend({ dataDir, projectsDir, shell: { transport: 'web' }, log: () => {} });
+  let emitTo: WebServer | undefined;
+  const backend = await createBackend({
+    dataDir,
+    projectsDir,
+    shell: { transport: 'web' },
+    log: () => {},
+    emit: (event, payload) => emitTo?.emit(event, payload),
+  });
   const server = await startWebServer({ dispatch: backend.dispatch, staticDir });
+  emitTo = server;
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: chromiumArgs });
   const pages: Page[] = [];
   return {
@@ -54,6 +62,7 @@ export async function startHarness(): Promise<Harness> {
       return page;
     },
     async close() {
+      await backend.engine.close();
       await browser.close();
       await server.close();
       rmSync(tmp, { recursive: true, force: true });

@@ -42,7 +42,7 @@ export class AppController {
     return this.api.call('project.recoveries', {});
   }
 
-  private report(e: unknown, prefix?: string) {
+  report(e: unknown, prefix?: string) {
     const msg = e instanceof ApiError || e instanceof Error ? e.message : String(e);
     this.ui.notify(prefix ? `${prefix}: ${msg}` : msg, 'error');
   }
