@@ -3,6 +3,7 @@
 // the schemas here before a handler runs.
 import { z } from 'zod';
 import { type Asset, type PosterDocument, Sha256 } from '../document/schema';
+import type { DiffOp } from '../text-diff';
 import type { API_EVENTS, ApiMethod } from './names';
 
 export { API_EVENTS, API_METHOD_NAMES as API_METHODS, type ApiMethod } from './names';
@@ -90,6 +91,7 @@ export const ApiArgs = {
   'engine.verifyModel': z
     .strictObject({ id: ModelId.optional(), path: AbsolutePath.optional(), level: z.enum(['fast', 'full']).default('fast') })
     .refine((a) => (a.id === undefined) !== (a.path === undefined), 'give either id (an installed model) or path (a model folder)'),
+  'engine.textCheck': z.strictObject({ sha256: Sha256, expected: z.string().trim().min(1, 'the text to look for').max(500) }),
 } as const satisfies Record<ApiMethod, z.ZodType>;
 
 export interface EngineModel {
@@ -187,6 +189,15 @@ export interface ApiResults {
   'engine.models': EngineModel[];
   'engine.importModel': EngineModel;
   'engine.verifyModel': { ok: true };
+  'engine.textCheck': TextCheckResult;
+}
+
+/** What OCR read in an image against the text the user asked for. */
+export interface TextCheckResult {
+  read: string;
+  /** 0..1, character accuracy over the normalised texts. */
+  accuracy: number;
+  diff: DiffOp[];
 }
 
 export type ApiArgsOf<M extends ApiMethod> = z.infer<(typeof ApiArgs)[M]>;

@@ -22,6 +22,7 @@ export const API_METHOD_NAMES = [
   'engine.models',
   'engine.importModel',
   'engine.verifyModel',
+  'engine.textCheck',
 ] as const;
 export type ApiMethod = (typeof API_METHOD_NAMES)[number];
 

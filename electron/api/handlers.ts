@@ -8,6 +8,7 @@ import { ImageFormatError } from '../../core/image-info';
 import { FontError } from '../../core/typeset/font';
 import { ModelError } from '../engine/model/errors';
 import type { EngineService } from '../engine/runtime/service';
+import { checkPaintedText } from '../engine/text-check/index';
 import type { AppData } from '../store/app-data';
 import type { AssetStore } from '../store/asset-store';
 import type { FontLibrary } from '../store/font-library';
@@ -127,5 +128,10 @@ export function createHandlers(ctx: BackendContext): Handlers {
     'engine.importModel': async ({ path: p }) => ctx.engine.importModel(requireAbsolute(p)),
     'engine.verifyModel': async ({ id, path: p, level }) =>
       ctx.engine.verifyModel(p === undefined ? (id as string) : requireAbsolute(p), level),
+    'engine.textCheck': async ({ sha256, expected }) => {
+      const a = ctx.assets.get(sha256);
+      if (!a) throw new ApiError('not-found', `No image ${sha256.slice(0, 12)}… in this session.`);
+      return checkPaintedText(a.bytes, expected);
+    },
   };
 }
