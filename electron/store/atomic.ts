@@ -25,17 +25,23 @@ const nodeFs: AtomicFs = {
   unlink: (p) => fsp.unlink(p),
 };
 
-export async function atomicWrite(target: string, data: Uint8Array, fs: AtomicFs = nodeFs): Promise<void> {
+/** Writes `data` (one buffer, or chunks written in order, never joined in memory) atomically. */
+export async function atomicWrite(target: string, data: Uint8Array | readonly Uint8Array[], fs: AtomicFs = nodeFs): Promise<void> {
+  const chunks = data instanceof Uint8Array ? [data] : data;
   const dir = path.dirname(target);
   const tmp = path.join(dir, `.${path.basename(target)}.${randomBytes(6).toString('hex')}.tmp`);
   let handle: Awaited<ReturnType<AtomicFs['open']>> | null = null;
   try {
     handle = await fs.open(tmp, 'wx', 0o644);
-    let offset = 0;
-    while (offset < data.length) {
-      const { bytesWritten } = await handle.write(data, offset, data.length - offset, offset);
-      if (bytesWritten <= 0) throw new Error('write made no progress (disk full?)');
-      offset += bytesWritten;
+    let position = 0;
+    for (const chunk of chunks) {
+      let offset = 0;
+      while (offset < chunk.length) {
+        const { bytesWritten } = await handle.write(chunk, offset, chunk.length - offset, position + offset);
+        if (bytesWritten <= 0) throw new Error('write made no progress (disk full?)');
+        offset += bytesWritten;
+      }
+      position += chunk.length;
     }
     await handle.sync();
     await handle.close();

@@ -1,9 +1,10 @@
 /** Shared steps of import and verification: reading JSON, hashing, tensor checks, atomic writes. */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { createReadStream, existsSync } from 'node:fs';
-import { open, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { z } from 'zod';
+import { atomicWrite } from '../../store/atomic.js';
 import { type ComponentName, expectedTensors, type TextEncoderConfig, type TransformerConfig, type VaeConfig } from './configs.js';
 import { ModelError } from './errors.js';
 import { ModelManifest } from './schema.js';
@@ -98,20 +99,7 @@ export async function checkTensors(dir: string, component: ComponentName, config
 
 /** Writes a file atomically: temp file in the same folder, fsync, rename. */
 export async function writeFileAtomic(path: string, text: string): Promise<void> {
-  const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  try {
-    const fh = await open(tmp, 'w');
-    try {
-      await fh.writeFile(text);
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await rename(tmp, path);
-  } catch (err) {
-    await rm(tmp, { force: true });
-    throw err;
-  }
+  await atomicWrite(path, new TextEncoder().encode(text));
 }
 
 /** Reads and validates model.json. */

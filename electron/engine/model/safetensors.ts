@@ -1,11 +1,5 @@
-/**
- * safetensors files: a little-endian u64 header length, a JSON header naming each tensor's
- * dtype, shape and byte range, then the data. The reader treats the file as hostile (header
- * size, JSON, dtypes, ranges inside the file, no overlaps, sizes matching shapes) and reads
- * single tensors by range, never whole shards.
- */
-import { randomBytes } from 'node:crypto';
-import { open, rename, rm, stat } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
+import { atomicWrite } from '../../store/atomic.js';
 
 export type SafeDType = 'F64' | 'F32' | 'F16' | 'BF16' | 'I64' | 'I32' | 'I16' | 'I8' | 'U8' | 'BOOL';
 
@@ -335,20 +329,5 @@ export async function writeSafetensors(path: string, tensors: TensorToWrite[], m
   if (pad) hb = new TextEncoder().encode(JSON.stringify(header) + ' '.repeat(pad));
   const len = new Uint8Array(8);
   new DataView(len.buffer).setBigUint64(0, BigInt(hb.length), true);
-  const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  try {
-    const fh = await open(tmp, 'w');
-    try {
-      await fh.write(len);
-      await fh.write(hb);
-      for (const b of blobs) await fh.write(b);
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await rename(tmp, path);
-  } catch (err) {
-    await rm(tmp, { force: true });
-    throw err;
-  }
+  await atomicWrite(path, [len, hb, ...blobs]);
 }

@@ -5,9 +5,10 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
-import { mkdir, open, rename, rm } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
+import { atomicWrite } from '../../store/atomic.js';
 import type { GraphBuilder } from '../onnx/graph.js';
 
 /** Bump when a graph builder's output changes, so stale caches are not reused. */
@@ -22,18 +23,6 @@ export function cacheKey(parts: unknown): string {
 
 export interface SessionOptions {
   threads?: number;
-}
-
-async function writeAtomic(path: string, chunks: Uint8Array[]): Promise<void> {
-  const tmp = `${path}.${process.pid}.tmp`;
-  const fh = await open(tmp, 'w');
-  try {
-    for (const c of chunks) await fh.write(c);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  await rename(tmp, path);
 }
 
 export class GraphCache {
@@ -51,8 +40,8 @@ export class GraphCache {
   async write(name: string, graph: GraphBuilder): Promise<void> {
     await mkdir(this.dir, { recursive: true });
     const { model, data } = graph.build({ externalFile: `${name}.bin` });
-    await writeAtomic(join(this.dir, `${name}.bin`), data ?? []);
-    await writeAtomic(this.pathOf(name), [model]);
+    await atomicWrite(join(this.dir, `${name}.bin`), data ?? []);
+    await atomicWrite(this.pathOf(name), model);
   }
 
   /** Builds and writes the graph when it is not cached yet. */

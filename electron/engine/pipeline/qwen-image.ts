@@ -205,6 +205,7 @@ export class QwenImagePipeline {
    * One transformer pass from the embedded streams: the blocks (with this step's modulation)
    * and the output head. Returns the velocity [L, p*p*out].
    */
+  /** One transformer pass from the embedded streams: the blocks and the output head. Returns the velocity [L, p*p*out]. */
   async blocksAndHead(
     img: Float32Array,
     txt: Float32Array,
@@ -214,7 +215,7 @@ export class QwenImagePipeline {
     mod: Modulation,
     rope: Rope,
   ): Promise<Float32Array> {
-    return (await this.traceBlocks(img, txt, T, L, step, mod, rope, false)).sample;
+    return (await this.denoiseStep(img, L, step, mod, [{ txt, T, rope }]))[0] as Float32Array;
   }
 
   /** blocksAndHead, also returning each block group's outputs (for parity checks). */
@@ -226,39 +227,10 @@ export class QwenImagePipeline {
     step: number,
     mod: Modulation,
     rope: Rope,
-    keep = true,
   ): Promise<{ sample: Float32Array; blocks: { img: Float32Array; txt: Float32Array }[] }> {
     const blocks: { img: Float32Array; txt: Float32Array }[] = [];
-    const c = this.model.transformer;
-    const D = innerDim(c);
-    const S = T + L;
-    const half = c.attention_head_dim / 2;
-    const cos = f32Tensor(rope.cos, [S, half]);
-    const sin = f32Tensor(rope.sin, [S, half]);
-    const bias = f32Tensor(new Float32Array(S), [1, 1, 1, S]);
-    let x = img;
-    let y = txt;
-    for (const [gi, [a, b]] of this.groups.entries()) {
-      const k = b - a;
-      const all = mod.mods[gi] as Float32Array;
-      const rows = all.subarray(step * k * 12 * D, (step + 1) * k * 12 * D).slice();
-      const s = await this.session(`blocks_${a}_${b}`, 'transformer', (src) => buildBlocksGraph(c, src, a, b, this.opts.precision));
-      const out = await run(s, {
-        img: f32Tensor(x, [1, L, D]),
-        txt: f32Tensor(y, [1, T, D]),
-        mods: f32Tensor(rows, [k, 12 * D]),
-        rope_cos: cos,
-        rope_sin: sin,
-        attn_bias: bias,
-      });
-      x = out.img_out as Float32Array;
-      y = out.txt_out as Float32Array;
-      if (keep) blocks.push({ img: x, txt: y });
-    }
-    const head = await this.session('head', 'transformer', (src) => buildHeadGraph(c, src));
-    const outMod = mod.outMod.slice(step * 2 * D, (step + 1) * 2 * D);
-    const sample = (await run(head, { img: f32Tensor(x, [1, L, D]), out_mod: f32Tensor(outMod, [1, 2 * D]) })).sample as Float32Array;
-    return { sample, blocks };
+    const [sample] = await this.denoiseStep(img, L, step, mod, [{ txt, T, rope }], (_pass, x, y) => blocks.push({ img: x, txt: y }));
+    return { sample: sample as Float32Array, blocks };
   }
 
   private blocksName(gi: number): string {
@@ -300,7 +272,14 @@ export class QwenImagePipeline {
    * The velocity of every pass for one step, group by group: each block group runs all passes
    * before the next group, so a streamed group is loaded once a step, however many passes.
    */
-  async denoiseStep(img: Float32Array, L: number, step: number, mod: Modulation, passes: Pass[]): Promise<Float32Array[]> {
+  async denoiseStep(
+    img: Float32Array,
+    L: number,
+    step: number,
+    mod: Modulation,
+    passes: Pass[],
+    onGroup?: (pass: number, img: Float32Array, txt: Float32Array) => void,
+  ): Promise<Float32Array[]> {
     const c = this.model.transformer;
     const D = innerDim(c);
     const half = c.attention_head_dim / 2;
@@ -338,6 +317,7 @@ export class QwenImagePipeline {
         });
         st.x = out.img_out as Float32Array;
         st.y = out.txt_out as Float32Array;
+        onGroup?.(pi, st.x, st.y);
       }
       if (placement[gi] === 'stream') await session.release();
     }
