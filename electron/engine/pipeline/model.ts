@@ -9,7 +9,6 @@ import { toFloat32 } from '../model/safetensors.js';
 import type { WeightSet } from '../model/weights.js';
 import { encodePrompt, PromptTokenizer } from '../tokenizer/index.js';
 import type { Component, ComponentWeights, QwenImageModel } from './qwen-image.js';
-import { QWEN_IMAGE_SCHEDULER } from './scheduler.js';
 
 function adaptWeights(set: WeightSet): ComponentWeights {
   return {
@@ -56,7 +55,7 @@ export async function loadPipelineModel(dir: string, opts: { verify?: 'fast' | '
     transformer: m.components.transformer.config,
     textEncoder: m.components.text_encoder.config,
     vae: { ...vae, latents_mean: m.vae_latents.mean, latents_std: m.vae_latents.std },
-    scheduler: { ...QWEN_IMAGE_SCHEDULER, ...m.scheduler },
+    scheduler: m.scheduler,
     prompt: { template: m.prompt.template, dropTokens: m.prompt.dropTokens, maxTokens: 1024 },
     nativeMaxPixels: m.native?.maxPixels,
     hashes: { transformer: hash('transformer'), text_encoder: hash('text_encoder'), vae: hash('vae') },

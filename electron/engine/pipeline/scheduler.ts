@@ -5,6 +5,8 @@
  * Arithmetic follows the reference's dtypes exactly (NumPy float64 for linspace and mu, float32
  * for everything applied to the sigma array), so sigmas and timesteps match bit for bit.
  */
+import { SchedulerConfig } from '../model/configs.js';
+
 const f32 = Math.fround;
 
 export interface FlowSchedulerConfig {
@@ -19,17 +21,8 @@ export interface FlowSchedulerConfig {
   time_shift_type: 'exponential' | 'linear';
 }
 
-export const QWEN_IMAGE_SCHEDULER: FlowSchedulerConfig = {
-  base_image_seq_len: 256,
-  base_shift: 0.5,
-  max_image_seq_len: 8192,
-  max_shift: 0.9,
-  num_train_timesteps: 1000,
-  shift: 1,
-  shift_terminal: 0.02,
-  use_dynamic_shifting: true,
-  time_shift_type: 'exponential',
-};
+/** Qwen-Image's scheduler config: the defaults of the model folder's scheduler schema. */
+export const QWEN_IMAGE_SCHEDULER: FlowSchedulerConfig = SchedulerConfig.parse({});
 
 /** mu for an image of `seqLen` latent tokens (float64, as the reference computes it). */
 export function computeMu(seqLen: number, c: FlowSchedulerConfig): number {
