@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createImageFor, createText } from '../../core/document/factory';
 import type { PosterDocument, TextElement } from '../../core/document/schema';
 import { FontRegistry } from '../../core/typeset/font';
+import { main } from '../../electron/cli/poster';
 import { ExportError, layoutOf, renderPdf } from '../../electron/export/pdf';
 import { renderSvg, writeSvg } from '../../electron/export/svg';
 import { FontLibrary } from '../../electron/store/font-library';
@@ -265,4 +266,39 @@ describe('SVG with embedded subset fonts', () => {
     expect(readFileSync(target, 'utf8')).toBe('old');
     expect(statSync(target).size).toBe(3);
   });
+
+  it('poster render: --outline-text applies to SVG, and a font it cannot embed stops the export with no file', async () => {
+    const logs: string[] = [];
+    const outlined = path.join(dir, 'outlined.svg');
+    expect(await main(['render', 'spring-festival', '--out', outlined, '--outline-text', '--no-generate'], (l) => logs.push(l))).toBe(0);
+    const svg = readFileSync(outlined, 'utf8');
+    expect(svg).not.toContain('@font-face');
+    expect(svg).not.toContain('<text');
+    expect(logs.join('\n')).toMatch(/Wrote .*outlined\.svg .*303 × 426 mm with 3 mm bleed, text as outlines/);
+
+    // A user font HarfBuzz lays out but that lacks the OS/2 table a web font needs.
+    const inter = new Uint8Array(bytesOf.get('inter-400')!);
+    const at = Buffer.from(inter).indexOf('OS/2');
+    expect(at).toBeGreaterThan(0);
+    inter[at] = 'X'.charCodeAt(0);
+    const data = path.join(dir, 'data');
+    await new FontLibrary(path.join(data, 'fonts')).add('Brokenface-Regular.ttf', inter);
+    const t = textEl('el:t', [10, 10, 200, 40], 'Broken face', { latinFamily: 'Brokenface' });
+    const docFile = path.join(dir, 'broken.json');
+    writeFileSync(docFile, JSON.stringify(docWith([t], 'Broken')));
+    const target = path.join(dir, 'broken-cli.svg');
+    const before = process.env.POSTER_DATA_DIR;
+    process.env.POSTER_DATA_DIR = data;
+    try {
+      await expect(main(['render', docFile, '--out', target, '--no-generate'], () => {})).rejects.toThrow(
+        /font "Brokenface" \(400\) could not be read to embed it in the SVG \(the font has no OS\/2 table\)/,
+      );
+      expect(existsSync(target)).toBe(false);
+      // The PDF of the same document still renders: only web-font embedding needs the table.
+      expect(await main(['render', docFile, '--out', path.join(dir, 'broken.pdf'), '--no-generate'], () => {})).toBe(0);
+    } finally {
+      if (before === undefined) delete process.env.POSTER_DATA_DIR;
+      else process.env.POSTER_DATA_DIR = before;
+    }
+  }, 60_000);
 });
