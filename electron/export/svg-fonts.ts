@@ -1,12 +1,11 @@
 // Web fonts for SVG export: each face a document uses is cut down (fontkit 2, which keeps CJK
-// outlines intact; collections included) to the glyphs the text draws, given the character
-// map, names and tables a browser needs, and named with a subset tag (ABCDEF+Name) so it can
-// never be confused with a font installed on the viewer's machine.
-// TrueType outlines only: fontkit's CFF subsets are rejected by Chromium's font sanitiser
-// (OTS: "Failed to parse Top DICT Data"), so text in CFF-flavoured faces (.otf, most .ttc) is
-// drawn as outlines by the SVG writer (see embeddable()).
+// outlines intact; TrueType or CFF outlines, collections included) to the glyphs the text
+// draws, given the character map, names and tables a browser needs, and named with a subset
+// tag (ABCDEF+Name) so it can never be confused with a font installed on the viewer's machine.
+// Faces fontkit cannot subset (CFF2 variable fonts) are drawn as outlines (see embeddable()).
 import { createHash } from 'node:crypto';
 import * as fontkit from 'fontkit';
+import { padCffReals } from './cff-reals';
 import { ExportError } from './pdf';
 import { buildCmap, buildName, buildPost, patchOs2, readTables, type Tables, writeSfnt } from './sfnt';
 
@@ -14,7 +13,7 @@ export interface WebFont {
   /** The CSS family name, `ABCDEF+PostScriptName`. */
   family: string;
   bytes: Uint8Array;
-  mime: 'font/ttf';
+  mime: 'font/ttf' | 'font/otf';
   /** Glyphs in the subset, .notdef included. */
   glyphCount: number;
 }
@@ -26,6 +25,8 @@ interface FontkitSubset {
 }
 
 type FontkitFont = fontkit.Font & { fonts?: fontkit.Font[] };
+/** fontkit's glyph metrics (left side bearing included), not in its published types. */
+type MetricGlyph = fontkit.Glyph & { _getMetrics(): { leftBearing: number } };
 
 export class SvgFontSet {
   /** Font id → original glyph id → the code point that glyph is drawn for. */
@@ -37,12 +38,13 @@ export class SvgFontSet {
     private readonly label: (fontId: string) => string,
   ) {}
 
-  /** Whether a face can be embedded as a web font (TrueType outlines); throws when unreadable. */
+  /** Whether a face can be embedded as a web font (TrueType or CFF outlines); throws when unreadable. */
   embeddable(fontId: string): boolean {
     let ok = this.kinds.get(fontId);
     if (ok === undefined) {
       try {
-        ok = readTables(this.fontBytes(fontId) ?? new Uint8Array()).tables.has('glyf');
+        const { tables } = readTables(this.fontBytes(fontId) ?? new Uint8Array());
+        ok = tables.has('glyf') || tables.has('CFF ');
       } catch (e) {
         throw this.unreadable(fontId, e as Error);
       }
@@ -98,8 +100,9 @@ function subsetWebFont(bytes: Uint8Array, glyphs: Map<number, number>): WebFont 
   const order = [...glyphs.keys()].sort((a, b) => a - b);
   for (const g of order) cmap.set(glyphs.get(g) as number, subset.includeGlyph(g));
   const encoded = subset.encode();
-  if (!original.has('glyf')) throw new Error('only TrueType outlines can be embedded');
-  const tables: Tables = new Map(readTables(encoded).tables);
+  const cff = original.has('CFF ');
+  if (!cff && !original.has('glyf')) throw new Error('only TrueType or CFF outlines can be embedded');
+  const tables: Tables = cff ? cffTables(font, original, subset, encoded) : new Map(readTables(encoded).tables);
 
   const ps = (font.postscriptName || 'Font').replace(/[^A-Za-z0-9-]/g, '');
   const family = `${subsetTag(ps, order)}+${ps}`;
@@ -123,8 +126,36 @@ function subsetWebFont(bytes: Uint8Array, glyphs: Map<number, number>): WebFont 
   tables.set('OS/2', patchOs2(os2, [...cmap.keys()]));
   return {
     family,
-    bytes: writeSfnt(0x00010000, tables),
-    mime: 'font/ttf',
+    bytes: writeSfnt(cff ? 0x4f54544f : 0x00010000, tables),
+    mime: cff ? 'font/otf' : 'font/ttf',
     glyphCount: subset.glyphs.length,
   };
+}
+
+/** fontkit's CFF subset is a bare CFF table; wrap it with metrics for the subset's glyphs. */
+function cffTables(font: FontkitFont, original: Tables, subset: FontkitSubset, encoded: Uint8Array): Tables {
+  const head = original.get('head');
+  const hhea = original.get('hhea');
+  if (!head || !hhea || hhea.length < 36) throw new Error('the font has no head or hhea table');
+  const n = subset.glyphs.length;
+  const hmtx = new Uint8Array(4 * n);
+  const hv = new DataView(hmtx.buffer);
+  for (const [i, g] of subset.glyphs.entries()) {
+    const glyph = font.getGlyph(g) as MetricGlyph;
+    hv.setUint16(4 * i, Math.round(glyph.advanceWidth));
+    hv.setInt16(4 * i + 2, Math.round(glyph._getMetrics().leftBearing));
+  }
+  const newHhea = new Uint8Array(hhea);
+  new DataView(newHhea.buffer).setUint16(34, n);
+  // maxp version 0.5, the CFF form: just the glyph count.
+  const maxp = new Uint8Array(6);
+  new DataView(maxp.buffer).setUint32(0, 0x00005000);
+  new DataView(maxp.buffer).setUint16(4, n);
+  return new Map([
+    ['CFF ', padCffReals(encoded)],
+    ['head', new Uint8Array(head)],
+    ['hhea', newHhea],
+    ['hmtx', hmtx],
+    ['maxp', maxp],
+  ]);
 }

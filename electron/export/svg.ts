@@ -3,8 +3,8 @@
 // their original bytes. Text is real <text>, each glyph placed where the typesetter put it, in
 // subset web fonts embedded as data: URLs, so it stays selectable and searchable and looks the
 // same without the fonts installed. A glyph no character maps to (a ligature, a contextual or
-// vertical alternate), and text in a face that cannot be embedded (CFF outlines, see
-// svg-fonts.ts), is drawn as outlines with its text kept invisible beside it. With
+// vertical alternate), and text in a face that cannot be embedded (see svg-fonts.ts), is drawn
+// as outlines with its text kept invisible beside it. With
 // `outlineText` every glyph is an outline and no font is embedded.
 import { flattenElements } from '../../core/document/flatten';
 import type { PosterDocument, TextElement } from '../../core/document/schema';
@@ -191,7 +191,7 @@ function fontFaces(fonts: Map<string, WebFont>): string {
   if (fonts.size === 0) return '';
   const rules = [...fonts.values()].map(
     (f) =>
-      `@font-face{font-family:'${f.family}';src:url(data:${f.mime};base64,${Buffer.from(f.bytes).toString('base64')}) format('truetype')}`,
+      `@font-face{font-family:'${f.family}';src:url(data:${f.mime};base64,${Buffer.from(f.bytes).toString('base64')}) format('${f.mime === 'font/otf' ? 'opentype' : 'truetype'}')}`,
   );
   return `<style>\n${rules.join('\n')}\n</style>`;
 }
