@@ -12,7 +12,7 @@ import { parseDocumentJson } from '../../core/document/validate';
 import { preflight, summarise } from '../../core/preflight';
 import { layoutOf, renderPdf } from '../export/pdf';
 import { renderRaster } from '../export/raster';
-import { renderSvg } from '../export/svg';
+import { writeSvg } from '../export/svg';
 import { atomicWrite } from '../store/atomic';
 import { FontLibrary } from '../store/font-library';
 import { type AssetBytes, readProjectFile } from '../store/project-file';
@@ -162,10 +162,10 @@ export async function main(argv: string[], log: (s: string) => void = console.lo
       return;
     }
     if (/\.svg$/i.test(target)) {
-      const svg = new TextEncoder().encode(renderSvg(doc, sources));
-      await atomicWrite(target, svg);
+      const size = await writeSvg(doc, sources, target, { outlineText: options.outlineText });
+      const b = page?.bleed ?? 0;
       log(
-        `Wrote ${target} (${(svg.length / 1024).toFixed(0)} KB; ${page?.width} × ${page?.height} mm, text as outlines) in ${((Date.now() - t0) / 1000).toFixed(1)} s.`,
+        `Wrote ${target} (${(size / 1024).toFixed(0)} KB; ${(page?.width ?? 0) + 2 * b} × ${(page?.height ?? 0) + 2 * b} mm with ${b} mm bleed, ${options.outlineText ? 'text as outlines' : 'fonts subset and embedded'}) in ${((Date.now() - t0) / 1000).toFixed(1)} s.`,
       );
       return;
     }
