@@ -54,7 +54,10 @@ describe.skipIf(!hasTorch)('VAE encoder parity with the PyTorch reference (tiny 
   it('refuses in words a model without encoder weights', async () => {
     const weights = await pipe.model.openWeights('vae');
     const { buildVaeEncoderGraph } = await import('../../electron/engine/graphs/vae-encoder');
-    const decoderOnly = { shape: (name: string) => (name.startsWith('encoder.') ? undefined : weights.shape(name)), readFloat32: weights.readFloat32.bind(weights) };
+    const decoderOnly = {
+      shape: (name: string) => (name.startsWith('encoder.') ? undefined : weights.shape(name)),
+      readFloat32: weights.readFloat32.bind(weights),
+    };
     await expect(buildVaeEncoderGraph(pipe.model.vae, decoderOnly)).rejects.toThrow(/no VAE encoder weights/);
     await weights.close();
   });

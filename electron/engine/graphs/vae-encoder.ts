@@ -7,7 +7,7 @@
  * so only their spatial part (zero pad right/bottom, 3x3 stride 2) is built.
  */
 import type { GraphBuilder } from '../onnx/graph.js';
-import { type VaeShape, VaeBuilder } from './vae.js';
+import { VaeBuilder, type VaeShape } from './vae.js';
 import { load, type WeightSource } from './weights.js';
 
 export interface VaeEncoderShape extends VaeShape {
@@ -30,7 +30,8 @@ async function downsample(b: VaeBuilder, x: string, prefix: string): Promise<str
 }
 
 export async function buildVaeEncoderGraph(c: VaeEncoderShape, src: WeightSource): Promise<GraphBuilder> {
-  if (!hasVaeEncoder(src)) throw new Error('This model has no VAE encoder weights, so it cannot encode an image (region regeneration needs them).');
+  if (!hasVaeEncoder(src))
+    throw new Error('This model has no VAE encoder weights, so it cannot encode an image (region regeneration needs them).');
   const b = new VaeBuilder(src, 'qwen_vae_encoder');
   const g = b.g;
   let x = g.input('image', [1, 3, 'H', 'W']);

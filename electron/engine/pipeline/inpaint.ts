@@ -39,8 +39,10 @@ export function checkRegion(r: RegionInput): void {
   const { width, height } = r;
   if (!Number.isInteger(width) || !Number.isInteger(height) || width < 8 || height < 8)
     throw new RegionError(`The image to change must be at least 8x8 pixels, got ${width}x${height}.`);
-  if (r.rgb.length !== width * height * 3) throw new RegionError(`The image has ${r.rgb.length} bytes, expected ${width * height * 3} (RGB).`);
-  if (r.mask.length !== width * height) throw new RegionError(`The mask has ${r.mask.length} pixels, expected ${width * height} (one per image pixel).`);
+  if (r.rgb.length !== width * height * 3)
+    throw new RegionError(`The image has ${r.rgb.length} bytes, expected ${width * height * 3} (RGB).`);
+  if (r.mask.length !== width * height)
+    throw new RegionError(`The mask has ${r.mask.length} pixels, expected ${width * height} (one per image pixel).`);
   if (!r.mask.some((v) => v >= 128)) throw new RegionError('The mask is empty: mark the area to regenerate.');
   const s = r.strength ?? 1;
   if (!(s > 0 && s <= 1)) throw new RegionError(`strength must be above 0 and at most 1, got ${s}.`);
@@ -109,8 +111,7 @@ export async function inpaint(pipe: QwenImagePipeline, p: GenerateParams, option
   const ropeC = qwenImageRope(c.axes_dims_rope, cond.length, ph, pw);
   const ropeU = uncond ? qwenImageRope(c.axes_dims_rope, uncond.length, ph, pw) : undefined;
   const noise = packLatents(new Rng(p.seed).normals(C * h * w), C, h, w);
-  const noised = (sigma: number, k: number): number =>
-    f32(f32(f32(1 - sigma) * (known[k] as number)) + f32(sigma * (noise[k] as number)));
+  const noised = (sigma: number, k: number): number => f32(f32(f32(1 - sigma) * (known[k] as number)) + f32(sigma * (noise[k] as number)));
   const s0 = schedule.sigmas[first] as number;
   const x = noise.map((_, k) => noised(s0, k));
   const width = C * c.patch_size * c.patch_size;
@@ -127,7 +128,11 @@ export async function inpaint(pipe: QwenImagePipeline, p: GenerateParams, option
     if (preview && options.onProgress) {
       const sigma = schedule.sigmas[i] as number;
       const est = x.map((xv, k) => ((keep[k] as number) ? (known[k] as number) : xv - sigma * (v[k] as number)));
-      options.onProgress({ step: i + 1 - first, steps: p.steps - first, preview: previewRgb(preview, unpackLatents(est, C, h, w), C, h, w) });
+      options.onProgress({
+        step: i + 1 - first,
+        steps: p.steps - first,
+        preview: previewRgb(preview, unpackLatents(est, C, h, w), C, h, w),
+      });
     }
     eulerStep(x, v, schedule, i);
     const next = schedule.sigmas[i + 1] as number;

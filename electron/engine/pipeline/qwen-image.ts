@@ -130,11 +130,7 @@ export class QwenImagePipeline {
   }
 
   /** A graph's session, built (or read from the cache) on first use. */
-  async session(
-    name: string,
-    component: Component,
-    build: (src: WeightSource) => Promise<GraphBuilder>,
-  ): Promise<ort.InferenceSession> {
+  async session(name: string, component: Component, build: (src: WeightSource) => Promise<GraphBuilder>): Promise<ort.InferenceSession> {
     const hit = this.sessions.get(name);
     if (hit) return hit;
     const s = await this.cache.session(name, async () => build(await this.source(component)), { threads: this.opts.threads });
