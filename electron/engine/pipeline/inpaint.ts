@@ -29,7 +29,10 @@ const MAX_SIDE = 2048;
 
 /** Thrown for a region the engine cannot use; the message says what is wrong. */
 export class RegionError extends Error {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    readonly code: 'bad-request' | 'not-found' = 'bad-request',
+  ) {
     super(message);
     this.name = 'RegionError';
   }
