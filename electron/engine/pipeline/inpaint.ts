@@ -131,9 +131,10 @@ export async function inpaint(pipe: QwenImagePipeline, p: GenerateParams, option
     if (preview && options.onProgress) {
       const sigma = schedule.sigmas[i] as number;
       const est = x.map((xv, k) => ((keep[k] as number) ? (known[k] as number) : xv - sigma * (v[k] as number)));
+      // Steps skipped by strength < 1 count as done, so the job's bar (step of steps) ends full.
       options.onProgress({
-        step: i + 1 - first,
-        steps: p.steps - first,
+        step: i + 1,
+        steps: p.steps,
         preview: previewRgb(preview, unpackLatents(est, C, h, w), C, h, w),
       });
     }
