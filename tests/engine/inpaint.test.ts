@@ -7,8 +7,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGenerator } from '../../electron/engine/pipeline/index';
-import { generationSize } from '../../electron/engine/pipeline/inpaint';
-import { featherAlpha, latentMask, rectMask, resampleArea } from '../../electron/engine/pipeline/region-mask';
+import { encodeImage, generationSize } from '../../electron/engine/pipeline/inpaint';
+import { loadPipelineModel } from '../../electron/engine/pipeline/model';
+import { QwenImagePipeline, toRgb } from '../../electron/engine/pipeline/qwen-image';
+import { featherAlpha, latentMask, rectMask, resampleArea, rgbToPlanar } from '../../electron/engine/pipeline/region-mask';
 import type { GeneratedImage, ImageGenerator } from '../../electron/engine/types';
 
 const MODEL = join(import.meta.dirname, '../../native-models/default');
@@ -110,6 +112,33 @@ describe('regenerate a region with the bundled model', { timeout: 120_000 }, () 
     const tooStrong = { ...empty, mask: rectMask(SIZE, SIZE, RECT), strength: 1.5 };
     await expect(gen.generate({ ...base, prompt: 'red', seed: 1, region: tooStrong })).rejects.toThrow(/strength/);
   });
+});
+
+describe('the bundled VAE encoder', () => {
+  it('encodes what the decoder turns back into the same picture (normalisation matches the pipeline)', async () => {
+    const pipe = new QwenImagePipeline(await loadPipelineModel(MODEL), {
+      cacheDir: mkdtempSync(join(tmpdir(), 'inpaint-vae-')),
+      threads: 2,
+    });
+    try {
+      for (const prompt of ['gold dots on red background', 'blue stripes']) {
+        const img = await gen.generate({ ...base, width: 64, height: 64, prompt, seed: 3 });
+        const latents = await encodeImage(pipe, rgbToPlanar(img.rgb, 64, 64), 64, 64);
+        const back = toRgb(await pipe.decodeLatents(latents, 8, 8), 64, 64);
+        const mean = img.rgb.reduce((a, b) => a + b, 0) / img.rgb.length;
+        let err = 0;
+        let spread = 0;
+        for (let k = 0; k < back.length; k++) {
+          err += Math.abs((back[k] as number) - (img.rgb[k] as number)) / back.length;
+          spread += Math.abs((img.rgb[k] as number) - mean) / back.length;
+        }
+        expect(err, prompt).toBeLessThan(12);
+        expect(spread, prompt).toBeGreaterThan(3 * err);
+      }
+    } finally {
+      await pipe.dispose();
+    }
+  }, 60_000);
 });
 
 describe('region pixel helpers', () => {
