@@ -55,6 +55,7 @@ export function RegionRegenerate({
   const [url, setUrl] = useState<string | null>(null);
   const [rect, setRect] = useState<MaskRect | null>(null);
   const [job, setJob] = useState<EngineJobEvent | null>(null);
+  const [strength, setStrength] = useState(1);
   const drag = useRef<{ x: number; y: number } | null>(null);
 
   // A fresh rectangle (the middle half) for each image; the thumbnail from the asset's bytes.
@@ -157,7 +158,7 @@ export function RegionRegenerate({
         cfg: settings.cfg,
         seed: settings.seed,
         model: settings.model,
-        region: { image: asset.sha256, mask: rect, strength: 1 },
+        region: { image: asset.sha256, mask: rect, strength },
       });
       regionJobs.set(jobId, { pageId: store.page.id, elementId: element.id, source: asset.sha256 });
       setJob({
@@ -235,6 +236,18 @@ export function RegionRegenerate({
         {field('width', asset.width - rect.x)}
         {field('height', asset.height - rect.y)}
       </div>
+      <label className="field" title={t('regionStrengthHint')}>
+        <span>{t('regionStrength')}</span>
+        <input
+          type="number"
+          data-testid="region-strength"
+          min={0.1}
+          max={1}
+          step={0.1}
+          value={strength}
+          onChange={(e) => setStrength(Math.max(0.1, Math.min(1, Number(e.target.value) || 1)))}
+        />
+      </label>
       <button
         type="button"
         data-testid="region-start"
