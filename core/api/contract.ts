@@ -36,6 +36,28 @@ const AbsolutePath = z
   .refine((p) => !p.includes('\0'), 'must not contain NUL')
   .refine((p) => p.startsWith('/') || /^[A-Za-z]:[\\/]/.test(p), 'expected an absolute path');
 
+const PixelCount = (what: string) => z.number().int(`${what} must be a whole number of pixels`);
+/** The area to regenerate, in image pixels (checked against the image's size by the engine service). */
+export const MaskRect = z.strictObject({
+  x: PixelCount('x').min(0, 'x must not be negative'),
+  y: PixelCount('y').min(0, 'y must not be negative'),
+  width: PixelCount('width').min(1, 'the mask is empty: width must be at least 1 pixel'),
+  height: PixelCount('height').min(1, 'the mask is empty: height must be at least 1 pixel'),
+});
+export type MaskRect = z.infer<typeof MaskRect>;
+
+/**
+ * Regenerate part of an image in the asset store: `mask` is a rectangle in image pixels, or the
+ * sha256 of a mask image of the same size (white or opaque = regenerate, black or clear = keep).
+ */
+const GenerateRegion = z.strictObject({
+  image: Sha256,
+  mask: z.union([MaskRect, Sha256]),
+  /** 1 paints the area from scratch; lower keeps more of the original. */
+  strength: z.number().gt(0, 'strength must be above 0').max(1, 'strength must be at most 1').default(1),
+});
+export type GenerateRegion = z.infer<typeof GenerateRegion>;
+
 /** An installed model's id, or the absolute path of a model folder (used as it is, without importing). */
 const ModelRef = z
   .string()
@@ -70,20 +92,31 @@ export const ApiArgs = {
     name: z.string().min(1).max(255),
     bytes: Bytes.refine((b) => b.byteLength <= 128 * 1024 * 1024, 'font larger than 128 MB'),
   }),
-  'engine.generate': z.strictObject({
-    prompt: z.string().trim().min(1, 'describe the image').max(2000),
-    negativePrompt: z.string().max(2000).default(''),
-    width: Side,
-    height: Side,
-    steps: z.number().int().min(1).max(100),
-    cfg: z.number().min(1).max(20),
-    seed: z
-      .number()
-      .int()
-      .min(0)
-      .max(2 ** 32 - 1),
-    model: ModelRef,
-  }),
+  'engine.generate': z
+    .strictObject({
+      prompt: z.string().trim().min(1, 'describe the image').max(2000),
+      negativePrompt: z.string().max(2000).default(''),
+      /** Required without a region; a region job keeps its image's size. */
+      width: Side.optional(),
+      height: Side.optional(),
+      steps: z.number().int().min(1).max(100),
+      cfg: z.number().min(1).max(20),
+      seed: z
+        .number()
+        .int()
+        .min(0)
+        .max(2 ** 32 - 1),
+      model: ModelRef,
+      region: GenerateRegion.optional(),
+    })
+    .refine((a) => a.region !== undefined || (a.width !== undefined && a.height !== undefined), {
+      message: 'give width and height (or a region of an existing image to regenerate)',
+      path: ['width'],
+    })
+    .refine((a) => a.region === undefined || (a.width === undefined && a.height === undefined), {
+      message: 'leave width and height out when regenerating a region: the result keeps the image size',
+      path: ['width'],
+    }),
   'engine.cancel': z.strictObject({ jobId: JobId }),
   'engine.jobs': z.strictObject({}),
   'engine.models': z.strictObject({}),
@@ -115,6 +148,8 @@ export interface EngineJob {
   seed: number;
   model: string;
   error?: string;
+  /** A region job: the sha256 of the image it repaints (the result is a new asset of the same size). */
+  regionOf?: string;
 }
 
 export interface EngineJobEvent {

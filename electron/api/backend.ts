@@ -53,6 +53,7 @@ export async function createBackend(opts: BackendOptions): Promise<Backend> {
     bundledModel: opts.bundledModel === undefined ? bundledModelDir() : opts.bundledModel,
     encodePng: (rgb, w, h, text) => encodePng(rgb, w, h, { text }),
     storeImage: async (name, png) => assets.put(name, png),
+    readImage: (sha256) => assets.get(sha256)?.bytes,
     emit: (e) => opts.emit?.('engine.job', e),
   });
   const handlers = createHandlers({

@@ -7,6 +7,7 @@ import { DocumentError, parseDocument } from '../../core/document/validate';
 import { ImageFormatError } from '../../core/image-info';
 import { FontError } from '../../core/typeset/font';
 import { ModelError } from '../engine/model/errors';
+import { RegionError } from '../engine/pipeline/inpaint';
 import type { EngineService } from '../engine/runtime/service';
 import { checkPaintedText } from '../engine/text-check/index';
 import type { AppData } from '../store/app-data';
@@ -40,6 +41,7 @@ export function toApiError(e: unknown): ApiError {
   if (e instanceof DocumentError) return new ApiError(e.kind === 'newer-version' ? 'newer-version' : 'bad-request', e.message);
   if (e instanceof ImageFormatError) return new ApiError('invalid-file', e.message);
   if (e instanceof FontError) return new ApiError('invalid-file', e.message);
+  if (e instanceof RegionError) return new ApiError(e.code, e.message);
   if (e instanceof ModelError) return new ApiError(e.code === 'missing-file' ? 'not-found' : 'invalid-file', e.message);
   if (e instanceof Error && /^No installed model/.test(e.message)) return new ApiError('not-found', e.message);
   return new ApiError('internal', `Unexpected error: ${(e as Error)?.message ?? String(e)}`);

@@ -1,14 +1,19 @@
 // `poster generate`: text to image with the local engine, headless.
 //   poster generate --prompt TEXT [--negative TEXT] [--size WxH] [--steps N] [--cfg X] [--seed N]
 //                   [--model DIR] [--threads N] --out image.png
+//   poster generate --init in.png --mask x,y,w,h|mask.png [--strength S] --prompt TEXT ... --out out.png
+//     regenerates only the masked part of in.png (the output keeps its size).
 // Progress on stderr; the settings go into the PNG as text chunks; Ctrl+C cancels and leaves no
 // partial file.
 import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { LinearPrecision } from '../engine/onnx/graph';
 import { createGenerator } from '../engine/pipeline/index';
+import { RegionError } from '../engine/pipeline/inpaint';
 import { parseBytes } from '../engine/plan/budget';
+import { regionInput } from '../engine/runtime/region';
 import { settingsText } from '../engine/runtime/settings';
 import { CancelledError, type GenerateParams } from '../engine/types';
 import { encodePng } from '../export/png-stream';
@@ -17,7 +22,14 @@ import { bundledModelDir } from '../store/resources';
 
 export class GenerateUsageError extends Error {}
 
-export const GENERATE_USAGE = `poster generate --prompt TEXT [--negative TEXT] [--size WxH] [--steps N] [--cfg X] [--seed N] [--model DIR] [--threads N] [--precision fp32|int8] [--block-budget 2G] --out image.png`;
+export const GENERATE_USAGE = `poster generate --prompt TEXT [--negative TEXT] [--size WxH] [--steps N] [--cfg X] [--seed N] [--model DIR] [--threads N] [--precision fp32|int8] [--block-budget 2G] [--init in.png --mask x,y,w,h|mask.png [--strength 0-1]] --out image.png`;
+
+/** A region to regenerate, as given on the command line (read and checked by generateCommand). */
+export interface RegionArgs {
+  init: string;
+  mask: { x: number; y: number; width: number; height: number } | string;
+  strength: number;
+}
 
 function num(name: string, v: string | undefined, ok: (n: number) => boolean, what: string): number {
   const n = Number(v);
@@ -31,6 +43,7 @@ export function parseGenerateArgs(argv: string[]): {
   threads: number;
   precision: LinearPrecision;
   blockBudgetBytes?: number;
+  region?: RegionArgs;
 } {
   const v = new Map<string, string>();
   const known = [
@@ -44,6 +57,9 @@ export function parseGenerateArgs(argv: string[]): {
     '--threads',
     '--precision',
     '--block-budget',
+    '--init',
+    '--mask',
+    '--strength',
     '--out',
   ];
   for (let i = 0; i < argv.length; i++) {
@@ -57,6 +73,9 @@ export function parseGenerateArgs(argv: string[]): {
   if (!prompt?.trim()) throw new GenerateUsageError('--prompt is required');
   const out = v.get('--out');
   if (!out || !/\.png$/i.test(out)) throw new GenerateUsageError('--out FILE.png is required');
+  const region = parseRegionArgs(v);
+  if (region && v.has('--size'))
+    throw new GenerateUsageError('--size cannot be used with --init: the result keeps the size of the --init image');
   const size = (v.get('--size') ?? '512x512').match(/^(\d+)x(\d+)$/i);
   if (!size) throw new GenerateUsageError(`--size needs WxH, e.g. 512x768, got ${v.get('--size')}`);
   const [width, height] = [Number(size[1]), Number(size[2])];
@@ -100,6 +119,7 @@ export function parseGenerateArgs(argv: string[]): {
   }
   return {
     out: path.resolve(out),
+    region,
     precision,
     blockBudgetBytes,
     threads: numbers.threads,
@@ -116,12 +136,54 @@ export function parseGenerateArgs(argv: string[]): {
   };
 }
 
+function parseRegionArgs(v: Map<string, string>): RegionArgs | undefined {
+  const init = v.get('--init');
+  const mask = v.get('--mask');
+  if (!init) {
+    if (mask !== undefined || v.has('--strength'))
+      throw new GenerateUsageError('--mask and --strength need --init IMAGE (the image to change)');
+    return undefined;
+  }
+  if (!existsSync(init)) throw new GenerateUsageError(`--init: ${path.resolve(init)} does not exist`);
+  if (mask === undefined) throw new GenerateUsageError('--init needs --mask x,y,w,h (pixels) or --mask MASK.png (white = regenerate)');
+  let parsedMask: RegionArgs['mask'];
+  const rect = mask.match(/^(\d+),(\d+),(\d+),(\d+)$/);
+  if (rect) {
+    const [x, y, width, height] = rect.slice(1).map(Number) as [number, number, number, number];
+    if (width < 1 || height < 1) throw new GenerateUsageError(`--mask: the rectangle ${mask} is empty`);
+    parsedMask = { x, y, width, height };
+  } else if (/\.(png|jpe?g|webp)$/i.test(mask)) {
+    if (!existsSync(mask)) throw new GenerateUsageError(`--mask: ${path.resolve(mask)} does not exist`);
+    parsedMask = path.resolve(mask);
+  } else {
+    throw new GenerateUsageError(`--mask needs x,y,w,h in pixels (e.g. 64,64,128,96) or a mask image, got ${mask}`);
+  }
+  const strength = v.has('--strength')
+    ? num('--strength', v.get('--strength'), (n) => n > 0 && n <= 1, 'a number above 0 and at most 1')
+    : 1;
+  return { init: path.resolve(init), mask: parsedMask, strength };
+}
+
 export async function generateCommand(
   argv: string[],
   log: (s: string) => void,
   progress: (s: string) => void = (s) => process.stderr.write(s),
 ): Promise<number> {
-  const { params, out, threads, precision, blockBudgetBytes } = parseGenerateArgs(argv);
+  const { params, out, threads, precision, blockBudgetBytes, region } = parseGenerateArgs(argv);
+  if (region) {
+    try {
+      params.region = await regionInput({
+        image: await readFile(region.init),
+        mask: typeof region.mask === 'string' ? await readFile(region.mask) : region.mask,
+        strength: region.strength,
+      });
+    } catch (e) {
+      if (e instanceof RegionError) throw new GenerateUsageError(e.message);
+      throw e;
+    }
+    params.width = params.region.width;
+    params.height = params.region.height;
+  }
   const abort = new AbortController();
   const onSigint = (): void => abort.abort();
   process.once('SIGINT', onSigint);
@@ -130,7 +192,7 @@ export async function generateCommand(
   let last = t0;
   try {
     log(
-      `Generating ${params.width}x${params.height}, ${params.steps} steps, CFG ${params.cfg}, seed ${params.seed}, model ${path.basename(params.model)}…`,
+      `${region ? `Regenerating a region of ${path.basename(region.init)}` : 'Generating'} ${params.width}x${params.height}, ${params.steps} steps, CFG ${params.cfg}, seed ${params.seed}, model ${path.basename(params.model)}…`,
     );
     const image = await gen.generate(params, {
       signal: abort.signal,
@@ -143,7 +205,12 @@ export async function generateCommand(
       },
     });
     progress('\n');
-    const png = encodePng(image.rgb, image.width, image.height, { text: settingsText(params, path.basename(params.model)) });
+    const text = settingsText(params, path.basename(params.model));
+    if (region) {
+      const m = region.mask;
+      text.region = `${typeof m === 'string' ? `mask ${path.basename(m)}` : `rect ${m.x},${m.y} ${m.width}x${m.height}`} of ${path.basename(region.init)}, strength ${region.strength}`;
+    }
+    const png = encodePng(image.rgb, image.width, image.height, { text });
     await atomicWrite(out, png);
     const t = image.timings;
     log(

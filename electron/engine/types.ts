@@ -18,6 +18,20 @@ export interface GenerateParams {
   seed: number;
   /** Absolute path of the model folder. */
   model: string;
+  /** Regenerate only part of an existing image (inpainting); the result has that image's size. */
+  region?: RegionInput;
+}
+
+/** An image and the part of it to paint again (see pipeline/inpaint.ts). */
+export interface RegionInput {
+  width: number;
+  height: number;
+  /** The image, row-major, 3 bytes a pixel. */
+  rgb: Uint8Array;
+  /** One byte a pixel: 128 or more = regenerate, below = keep. */
+  mask: Uint8Array;
+  /** How far the masked area is re-noised: 1 (default) starts from pure noise, lower keeps more of the original. */
+  strength?: number;
 }
 
 export interface StepProgress {

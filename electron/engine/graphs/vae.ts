@@ -17,7 +17,7 @@ export interface VaeShape {
 }
 
 /** [o,i,kt,kh,kw] -> [o,i,kh,kw] keeping the last temporal tap; 4-D weights pass through. */
-function lastTimeTap(w: Weight): Weight {
+export function lastTimeTap(w: Weight): Weight {
   if (w.dims.length === 4) return w;
   const [o, i, kt, kh, kw] = w.dims as [number, number, number, number, number];
   const out = new Float32Array(o * i * kh * kw);
@@ -28,9 +28,15 @@ function lastTimeTap(w: Weight): Weight {
   return { dims: [o, i, kh, kw], data: out };
 }
 
-class VaeBuilder {
-  readonly g = new GraphBuilder('qwen_vae_decoder');
-  constructor(private readonly src: WeightSource) {}
+/** The VAE's layers as graph pieces, shared by the decoder and the encoder (graphs/vae-encoder.ts). */
+export class VaeBuilder {
+  readonly g: GraphBuilder;
+  constructor(
+    readonly src: WeightSource,
+    name = 'qwen_vae_decoder',
+  ) {
+    this.g = new GraphBuilder(name);
+  }
 
   async conv(x: string, prefix: string): Promise<string> {
     const w = lastTimeTap(await load(this.src, `${prefix}.weight`));

@@ -19,6 +19,7 @@ import type { WeightSource } from '../graphs/weights.js';
 import type { GraphBuilder, LinearPrecision } from '../onnx/graph.js';
 import { CancelledError, type GeneratedImage, type GenerateParams, type RunOptions } from '../types.js';
 import { cacheKey, f32Tensor, GraphCache, run } from './graph-cache.js';
+import { inpaint } from './inpaint.js';
 import { fitPreview, type PreviewProjection, previewRgb } from './preview.js';
 import { nativeSize, resizeRgb } from './resize.js';
 import { Rng } from './rng.js';
@@ -128,11 +129,8 @@ export class QwenImagePipeline {
     return w;
   }
 
-  private async session(
-    name: string,
-    component: Component,
-    build: (src: WeightSource) => Promise<GraphBuilder>,
-  ): Promise<ort.InferenceSession> {
+  /** A graph's session, built (or read from the cache) on first use. */
+  async session(name: string, component: Component, build: (src: WeightSource) => Promise<GraphBuilder>): Promise<ort.InferenceSession> {
     const hit = this.sessions.get(name);
     if (hit) return hit;
     const s = await this.cache.session(name, async () => build(await this.source(component)), { threads: this.opts.threads });
@@ -348,7 +346,7 @@ export class QwenImagePipeline {
     return (await run(s, { latents: f32Tensor(z, [1, C, h, w]) })).image as Float32Array;
   }
 
-  private async previewProjection(): Promise<PreviewProjection> {
+  async previewProjection(): Promise<PreviewProjection> {
     if (!this.preview) this.preview = await fitPreview(this.model.vae.z_dim, (lat, h, w) => this.decodeLatents(lat, h, w));
     return this.preview;
   }
@@ -356,6 +354,7 @@ export class QwenImagePipeline {
   // ---- the whole job -------------------------------------------------------------------------
 
   async generate(asked: GenerateParams, options: RunOptions = {}): Promise<GeneratedImage> {
+    if (asked.region) return inpaint(this, asked, options);
     const native = nativeSize(asked.width, asked.height, this.model.nativeMaxPixels);
     const p = { ...asked, ...native };
     const c = this.model.transformer;

@@ -7,11 +7,13 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { basename, isAbsolute, join, normalize } from 'node:path';
-import type { EngineJobEvent, EngineJob as JobSummary, EngineModel as ModelSummary } from '../../../core/api/contract.js';
+import type { EngineJobEvent, GenerateRegion, EngineJob as JobSummary, EngineModel as ModelSummary } from '../../../core/api/contract.js';
 import { importModel, openModel, readManifest } from '../model/manifest.js';
-import type { GeneratedImage, GenerateParams, StepProgress } from '../types.js';
+import { RegionError } from '../pipeline/inpaint.js';
+import type { GeneratedImage, GenerateParams, RegionInput, StepProgress } from '../types.js';
 import { ProcessExecutor } from './host.js';
 import { EngineQueue, type JobEvent, type JobExecutor, type JobInfo } from './queue.js';
+import { regionInput } from './region.js';
 import { settingsText } from './settings.js';
 
 export type { EngineJobEvent };
@@ -21,12 +23,20 @@ export interface EngineServiceOptions {
   bundledModel: string | null;
   encodePng: (rgb: Uint8Array, width: number, height: number, text: Record<string, string>) => Uint8Array;
   storeImage: (name: string, png: Uint8Array) => Promise<{ sha256: string }>;
+  /** Bytes of an image in the asset store (the source of a region job). */
+  readImage?: (sha256: string) => Uint8Array | undefined;
   emit: (event: EngineJobEvent) => void;
   executor?: JobExecutor;
   threads?: number;
 }
 
-export type GenerateRequest = Omit<GenerateParams, 'model'> & { model: string };
+export type GenerateRequest = Omit<GenerateParams, 'model' | 'width' | 'height' | 'region'> & {
+  model: string;
+  /** Required without a region; a region job keeps its image's size. */
+  width?: number;
+  height?: number;
+  region?: GenerateRegion;
+};
 
 async function folderBytes(dir: string): Promise<number> {
   try {
@@ -41,6 +51,11 @@ export class EngineService {
   readonly queue: EngineQueue;
   private readonly executor: JobExecutor;
   private readonly modelIds = new Map<string, string>();
+  /** Region jobs: the asset each one repaints, and a line for the PNG's settings. */
+  private readonly regions = new WeakMap<RegionInput, { image: string; text: string }>();
+  private regionOf(job: JobInfo): { image: string; text: string } | undefined {
+    return job.params.region && this.regions.get(job.params.region);
+  }
 
   constructor(private readonly opts: EngineServiceOptions) {
     this.executor = opts.executor ?? new ProcessExecutor({ threads: opts.threads, cacheDir: join(opts.dataDir, 'graph-cache') });
@@ -65,6 +80,7 @@ export class EngineService {
       seed: p.seed,
       model,
       error: job.error,
+      regionOf: this.regionOf(job)?.image,
     };
   }
 
@@ -90,8 +106,11 @@ export class EngineService {
 
   private async store(job: JobInfo, image: GeneratedImage): Promise<{ sha256: string; width: number; height: number }> {
     const p = job.params;
-    const png = this.opts.encodePng(image.rgb, image.width, image.height, settingsText(p, this.summary(job).model));
-    const { sha256 } = await this.opts.storeImage(`generated-${p.seed}.png`, png);
+    const region = this.regionOf(job);
+    const text = settingsText(p, this.summary(job).model);
+    if (region) text.region = region.text;
+    const png = this.opts.encodePng(image.rgb, image.width, image.height, text);
+    const { sha256 } = await this.opts.storeImage(`${region ? 'region' : 'generated'}-${p.seed}.png`, png);
     return { sha256, width: image.width, height: image.height };
   }
 
@@ -143,7 +162,26 @@ export class EngineService {
 
   async generate(req: GenerateRequest): Promise<string> {
     const model = await this.resolveModel(req.model);
-    return this.queue.enqueue({ ...req, model });
+    const { region, width, height, ...rest } = req;
+    if (!region) {
+      if (width === undefined || height === undefined)
+        throw new RegionError('width and height are required (or a region of an existing image).');
+      return this.queue.enqueue({ ...rest, width, height, model });
+    }
+    const read = (sha: string, what: string): Uint8Array => {
+      const bytes = this.opts.readImage?.(sha);
+      if (!bytes) throw new RegionError(`No ${what} ${sha.slice(0, 12)}… in this session.`, 'not-found');
+      return bytes;
+    };
+    const input = await regionInput({
+      image: read(region.image, 'image'),
+      mask: typeof region.mask === 'string' ? read(region.mask, 'mask image') : region.mask,
+      strength: region.strength,
+    });
+    const m = region.mask;
+    const text = `${typeof m === 'string' ? `mask ${m}` : `rect ${m.x},${m.y} ${m.width}x${m.height}`} of ${region.image}, strength ${region.strength ?? 1}`;
+    this.regions.set(input, { image: region.image, text });
+    return this.queue.enqueue({ ...rest, width: input.width, height: input.height, model, region: input });
   }
 
   cancel(jobId: string): boolean {

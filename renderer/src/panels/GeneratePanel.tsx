@@ -9,6 +9,7 @@ import type { ImageCache } from '../canvas/image-cache';
 import { useEditor } from '../hooks';
 import { useI18n } from '../i18n';
 import type { EditorStore } from '../state/editor-store';
+import { RegionRegenerate } from './RegionRegenerate';
 
 interface JobView {
   event: EngineJobEvent;
@@ -77,7 +78,7 @@ export function GeneratePanel({
 
   async function place(event: EngineJobEvent): Promise<void> {
     const image = event.image;
-    if (!image) return;
+    if (!image || event.job.regionOf) return; // a region job replaces its image (RegionRegenerate)
     try {
       const { bytes, mime } = await api.call('assets.get', { sha256: image.sha256 });
       images.prime(image.sha256, new Blob([bytes as Uint8Array<ArrayBuffer>], { type: mime }));
@@ -226,6 +227,11 @@ export function GeneratePanel({
       >
         {t('generate')}
       </button>
+      <RegionRegenerate
+        {...{ api, store, images, report }}
+        element={frame?.type === 'image' ? frame : undefined}
+        settings={{ prompt, negativePrompt: negative, steps, cfg, seed, model: models?.[0]?.id }}
+      />
       <ul className="jobs" data-testid="gen-jobs">
         {jobs.map((j) => (
           <li key={j.event.job.id} data-testid="gen-job" data-state={j.event.job.state}>
