@@ -172,7 +172,7 @@ export type Asset = z.infer<typeof AssetSchema>;
 
 export const MAX_GENERATIONS = 10_000;
 const GenerationId = z.string().regex(/^gen:[0-9a-z]{1,64}$/, 'expected a generation id like gen:abc') as z.ZodType<`gen:${string}`>;
-const PixelSide = z.number().int().min(16).max(8192);
+const PixelSide = z.number().int().min(1).max(100_000);
 
 /** One generated image and the settings that made it; the image is an asset of the project. */
 export const GenerationEntrySchema = z.strictObject({

@@ -5,10 +5,11 @@ import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { unzipSync, zipSync } from 'fflate';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { EngineJob, EngineJobEvent, PosterApi } from '../../core/api/contract';
 import { applyCommand, CommandError } from '../../core/document/commands';
 import { createDocument } from '../../core/document/factory';
 import { History } from '../../core/document/history';
-import { DOCUMENT_VERSION, type GenerationEntry, type PosterDocument } from '../../core/document/schema';
+import { DOCUMENT_VERSION, type GenerationEntry, GenerationEntrySchema, type PosterDocument } from '../../core/document/schema';
 import { DocumentError, parseDocument } from '../../core/document/validate';
 import {
   type AssetBytes,
@@ -18,6 +19,7 @@ import {
   readProjectFile,
   writeProjectFile,
 } from '../../electron/store/project-file';
+import { GenerationRecorder } from '../../renderer/src/state/generation-recorder';
 import { docWithImages, makeTempDir, removeDir, testImage } from '../helpers/fixtures';
 
 const placed = testImage(12, 8, 'placed.png', 1);
@@ -112,7 +114,7 @@ describe('document format 3: generation history', () => {
     ['a duplicate entry id', (d) => (d.generations[1]!.id = 'gen:a1'), 'generations[1].id', /duplicate id gen:a1/],
     ['a bad entry id', (d) => ((d.generations[0] as Record<string, unknown>).id = 'el:a1'), 'generations[0].id', /generation id/],
     ['a bad time', (d) => (d.generations[0]!.createdAt = 'yesterday'), 'generations[0].createdAt', /datetime|date/i],
-    ['a zero width', (d) => (d.generations[0]!.width = 0), 'generations[0].width', /too small|>=16/i],
+    ['a zero width', (d) => (d.generations[0]!.width = 0), 'generations[0].width', /too small|>=1/i],
     [
       'a model without id',
       (d) => ((d.generations[0]!.model as Record<string, unknown>).id = undefined),
@@ -283,5 +285,73 @@ describe('saving keeps history images', () => {
     const saved = JSON.parse(new TextDecoder().decode(unzipSync(await fsp.readFile(out))['document.json']));
     expect(saved.version).toBe(3);
     expect(saved.generations).toEqual([]);
+  });
+});
+
+describe('recording finished jobs', () => {
+  const job = (state: EngineJob['state'], step = 0): EngineJob => ({
+    id: 'job-1',
+    state,
+    step,
+    steps: 12,
+    prompt: '金色圆点 gold dots',
+    negativePrompt: 'text',
+    width: 512,
+    height: 768,
+    cfg: 5,
+    seed: 42,
+    model: 'bundled-tiny',
+  });
+
+  function recorder() {
+    let clock = 0;
+    let emit: (e: EngineJobEvent) => void = () => {};
+    const api = {
+      on(_: string, listener: (e: EngineJobEvent) => void) {
+        emit = listener;
+        return () => {};
+      },
+    } as unknown as PosterApi;
+    const rec = new GenerationRecorder(api, () => clock);
+    const at = (t: number, e: EngineJobEvent) => {
+      clock = t;
+      emit(e);
+    };
+    return { rec, at };
+  }
+
+  it('times a job from its first running step (queue time left out) and keeps its settings', () => {
+    const { rec, at } = recorder();
+    at(100, { job: job('queued') });
+    at(1_000, { job: job('running', 1) });
+    at(2_000, { job: job('running', 2) });
+    at(4_500, { job: job('done', 12), image: { sha256: placed.asset.sha256, width: 12, height: 8 } });
+    const entry = rec.entryFor({ job: job('done', 12) }, placed.asset, 'Tiny Qwen-Image');
+    expect(GenerationEntrySchema.parse(entry)).toEqual(entry);
+    expect(entry).toMatchObject({
+      asset: placed.asset.sha256,
+      prompt: '金色圆点 gold dots',
+      negativePrompt: 'text',
+      seed: 42,
+      steps: 12,
+      cfg: 5,
+      width: 12,
+      height: 8,
+      model: { id: 'bundled-tiny', name: 'Tiny Qwen-Image' },
+      durationMs: 3_500,
+      createdAt: new Date(4_500).toISOString(),
+    });
+    expect(entry.id).toMatch(/^gen:[0-9a-f]+$/);
+    expect(rec.entryFor({ job: job('done', 12) }, placed.asset, 'x').id).not.toBe(entry.id);
+  });
+
+  it("hands an entry's settings to whoever fills the form", () => {
+    const { rec } = recorder();
+    const got: unknown[] = [];
+    const off = rec.onApplySettings((s) => got.push(s));
+    rec.applySettings(entry('gen:a1', placed.asset.sha256));
+    off();
+    rec.applySettings(entry('gen:b2', placed.asset.sha256));
+    expect(got).toEqual([{ prompt: '红色渐变背景 red gradient', negativePrompt: 'blurry', steps: 8, cfg: 4.5, seed: 4_294_967_295 }]);
   });
 });

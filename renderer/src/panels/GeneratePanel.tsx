@@ -52,7 +52,7 @@ export function GeneratePanel({
   // "Use settings" in the History panel fills the form.
   useEffect(
     () =>
-      recorder.onUseSettings((s) => {
+      recorder.onApplySettings((s) => {
         setPrompt(s.prompt);
         setNegative(s.negativePrompt);
         setSteps(s.steps);

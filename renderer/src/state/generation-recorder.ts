@@ -29,6 +29,7 @@ export class GenerationRecorder {
   observe(event: EngineJobEvent): void {
     const { id, state } = event.job;
     if (state === 'running' && !this.startedAt.has(id)) this.startedAt.set(id, this.now());
+    else if (state === 'cancelled' || state === 'failed') this.startedAt.delete(id);
   }
 
   /** The history entry for a finished job whose image is `asset`. */
@@ -73,7 +74,7 @@ export class GenerationRecorder {
     for (const l of this.settingsListeners) l(s);
   }
 
-  onUseSettings(listener: (s: GenerateSettings) => void): () => void {
+  onApplySettings(listener: (s: GenerateSettings) => void): () => void {
     this.settingsListeners.add(listener);
     return () => this.settingsListeners.delete(listener);
   }
