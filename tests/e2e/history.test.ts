@@ -177,6 +177,25 @@ describe('generation history (web mode)', () => {
     expect(placed.x + placed.width / 2).toBeCloseTo(doc.pages[0]!.width / 2, 0);
     await page.keyboard.press('Control+z');
     await expect.poll(() => layerCount(page)).toBe(3);
+
+    // --- "Place again" with the frame selected: the page-shaped variant fits inside it, centred
+    await page.locator('[data-testid=layers] li', { hasText: 'Rectangle' }).click();
+    await expect.poll(() => elementBox(page)).toEqual(frame);
+    await page.locator('[data-testid=history-place]').first().click();
+    await expect.poll(() => layerCount(page)).toBe(4);
+    const inFrame = await elementBox(page);
+    const [vw, vh] = sizes[0]!;
+    expect(inFrame.width / inFrame.height).toBeCloseTo(vw! / vh!, 1);
+    expect(inFrame.height).toBeCloseTo(Math.min(frame.height, (frame.width * vh!) / vw!), 0);
+    expect(inFrame.x + inFrame.width / 2).toBeCloseTo(frame.x + frame.width / 2, 0);
+    expect(inFrame.y + inFrame.height / 2).toBeCloseTo(frame.y + frame.height / 2, 0);
+
+    // --- the panel speaks Chinese too
+    await page.click('[data-testid=lang]');
+    await expect.poll(() => page.textContent('[data-testid=history-panel] h2')).toBe('生成历史 (2)');
+    expect(await page.locator('[data-testid=history-use]').first().textContent()).toBe('使用此参数');
+    expect(await page.locator('[data-testid=history-meta]').first().textContent()).toMatch(/^种子 11 · 720 × 1024 · 3 步/);
+    await page.click('[data-testid=lang]');
     await page.close({ runBeforeUnload: false });
   }, 300_000);
 });
