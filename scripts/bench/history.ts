@@ -84,7 +84,7 @@ it('generation history benchmark', () => {
   // Saving and reopening a project whose 250 history images are on no page.
   const saved = docWithHistory(250, images);
   const store = new Map<string, AssetBytes>(images.map((img) => [img.asset.sha256, { mime: 'image/png', bytes: img.bytes }]));
-  let bytes = new Uint8Array();
+  let bytes: Uint8Array = new Uint8Array();
   const encode = time(5, () => {
     bytes = encodeProject(saved, (sha) => store.get(sha));
   });
