@@ -154,6 +154,7 @@ export const STRINGS = {
     historyCompareHint: 'Tick 2 to 4 images to compare them.',
     historyCompareTitle: 'Compare variants',
     historyModel: 'Model: {name}',
+    historyMore: 'Show {count} more',
     close: 'Close',
   },
   zh: {
@@ -310,6 +311,7 @@ export const STRINGS = {
     historyCompareHint: '勾选 2 到 4 张图像进行比较。',
     historyCompareTitle: '比较变体',
     historyModel: '模型：{name}',
+    historyMore: '再显示 {count} 条',
     close: '关闭',
   },
 } as const;

@@ -13,6 +13,8 @@ import type { GenerationRecorder } from '../state/generation-recorder';
 
 const THUMB = 56;
 const MAX_COMPARE = 4;
+/** Entries drawn at first (and added per "show more"): a long history stays quick to open. */
+const PAGE = 60;
 
 /** Draws a project image into a canvas of `width` x `height` CSS pixels. */
 function AssetImage({
@@ -67,6 +69,7 @@ export function HistoryPanel({ store, images, recorder }: { store: EditorStore; 
   const newestFirst = useMemo(() => generations.slice().reverse(), [generations]);
   const [picked, setPicked] = useState<GenerationId[]>([]);
   const [comparing, setComparing] = useState(false);
+  const [shown, setShown] = useState(PAGE);
   // Entries deleted (or undone away) drop out of the comparison.
   const live = picked.filter((id) => generations.some((g) => g.id === id));
 
@@ -111,7 +114,7 @@ export function HistoryPanel({ store, images, recorder }: { store: EditorStore; 
         </div>
       )}
       <ul className="history-list" data-testid="history-list">
-        {newestFirst.map((g) => {
+        {newestFirst.slice(0, shown).map((g) => {
           const thumb = fitBox(g.width, g.height, THUMB);
           return (
             <li key={g.id} data-testid="history-entry" data-id={g.id}>
@@ -164,6 +167,11 @@ export function HistoryPanel({ store, images, recorder }: { store: EditorStore; 
           );
         })}
       </ul>
+      {newestFirst.length > shown && (
+        <button type="button" data-testid="history-more" onClick={() => setShown((n) => n + PAGE)}>
+          {t('historyMore', { count: Math.min(PAGE, newestFirst.length - shown) })}
+        </button>
+      )}
       {comparing && live.length >= 2 && (
         <CompareDialog
           images={images}
