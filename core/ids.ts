@@ -1,6 +1,8 @@
 // Typed ids ("el:3f9a…") so a page id can never be passed where an element id is expected.
 export type PageId = `page:${string}`;
 export type ElementId = `el:${string}`;
+/** One entry of the project's generation history. */
+export type GenerationId = `gen:${string}`;
 
 function randomPart(): string {
   const bytes = new Uint8Array(9);
@@ -11,4 +13,5 @@ function randomPart(): string {
 
 export const newPageId = (): PageId => `page:${randomPart()}`;
 export const newElementId = (): ElementId => `el:${randomPart()}`;
+export const newGenerationId = (): GenerationId => `gen:${randomPart()}`;
 export const newSessionId = (): string => randomPart();

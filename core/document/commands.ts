@@ -1,8 +1,19 @@
 // Edits are commands: plain data applied to an immutable document. Applying a command returns
 // the new document and the command that undoes it, so history is a list of command pairs.
-import type { ElementId, PageId } from '../ids';
+import type { ElementId, GenerationId, PageId } from '../ids';
 import { boundsOf, childToParent, unionBounds } from './geometry';
-import { type Asset, type Element, ElementSchema, type GroupElement, type Page, PageSchema, type PosterDocument } from './schema';
+import {
+  type Asset,
+  type Element,
+  ElementSchema,
+  type GenerationEntry,
+  GenerationEntrySchema,
+  type GroupElement,
+  MAX_GENERATIONS,
+  type Page,
+  PageSchema,
+  type PosterDocument,
+} from './schema';
 import { formatZodError } from './validate';
 
 /** Element fields a command may change; id and type are fixed for an element's life. */
@@ -19,6 +30,9 @@ export type Command =
   | { type: 'addAssets'; assets: Asset[] }
   | { type: 'removeAssets'; sha256s: string[] }
   | { type: 'replaceElements'; pageId: PageId; elements: Element[] }
+  /** Adds entries to the generation history (at the end, or at `index`). */
+  | { type: 'addGenerations'; entries: GenerationEntry[]; index?: number }
+  | { type: 'removeGenerations'; ids: GenerationId[] }
   | { type: 'group'; pageId: PageId; ids: ElementId[]; groupId: ElementId; name?: string }
   | { type: 'ungroup'; pageId: PageId; groupId: ElementId }
   | { type: 'batch'; commands: Command[] };
@@ -195,6 +209,38 @@ function applyOne(doc: PosterDocument, cmd: Command): Applied {
         delete assets[sha];
       }
       return { doc: { ...doc, assets }, inverse: { type: 'addAssets', assets: removed } };
+    }
+    case 'addGenerations': {
+      const ids = new Set(doc.generations.map((g) => g.id));
+      for (const entry of cmd.entries) {
+        const check = GenerationEntrySchema.safeParse(entry);
+        if (!check.success) throw new CommandError(`Invalid history entry: ${formatZodError(check.error).message}`);
+        if (ids.has(entry.id)) throw new CommandError(`History entry ${entry.id} already exists`);
+        ids.add(entry.id);
+        if (!doc.assets[entry.asset]) throw new CommandError(`History entry ${entry.id} refers to an image the document does not list`);
+      }
+      if (doc.generations.length + cmd.entries.length > MAX_GENERATIONS) {
+        throw new CommandError(`The history holds at most ${MAX_GENERATIONS} images; delete some first`);
+      }
+      const index = cmd.index ?? doc.generations.length;
+      if (index < 0 || index > doc.generations.length) throw new CommandError(`Index ${index} out of range`);
+      const generations = doc.generations.slice();
+      generations.splice(index, 0, ...cmd.entries);
+      return { doc: { ...doc, generations }, inverse: { type: 'removeGenerations', ids: cmd.entries.map((g) => g.id) } };
+    }
+    case 'removeGenerations': {
+      const remove = new Set<string>(cmd.ids);
+      const known = new Set<string>(doc.generations.map((g) => g.id));
+      for (const id of cmd.ids) if (!known.has(id)) throw new CommandError(`No history entry ${id}`);
+      // Undo puts each entry back at its old index, lowest first, so indices stay right.
+      const restores: Command[] = [];
+      doc.generations.forEach((g, i) => {
+        if (remove.has(g.id)) restores.push({ type: 'addGenerations', entries: [g], index: i });
+      });
+      return {
+        doc: { ...doc, generations: doc.generations.filter((g) => !remove.has(g.id)) },
+        inverse: { type: 'batch', commands: restores },
+      };
     }
     case 'group': {
       const page = getPage(doc, cmd.pageId);

@@ -37,6 +37,7 @@ export function createDocument(title = 'Untitled', presetId = 'A3'): PosterDocum
     title,
     pages: [createPage(size.widthMm, size.heightMm)],
     assets: {},
+    generations: [],
   };
 }
 

@@ -2,7 +2,7 @@
 import { type ElementId, newElementId, type PageId } from '../ids';
 import type { Command } from './commands';
 import { type AlignEdge, alignDelta, type Box, boundsOf, unionBounds } from './geometry';
-import type { Element, Page } from './schema';
+import type { Element, Page, PosterDocument } from './schema';
 
 const pick = (page: Page, ids: readonly ElementId[]) => {
   const set = new Set(ids);
@@ -103,4 +103,11 @@ export function referencedAssets(pages: readonly Page[]): Set<string> {
   };
   for (const p of pages) visit(p.elements);
   return used;
+}
+
+/** Assets a saved project must carry: those the pages use and those in the generation history. */
+export function keptAssets(doc: Pick<PosterDocument, 'pages' | 'generations'>): Set<string> {
+  const kept = referencedAssets(doc.pages);
+  for (const g of doc.generations) kept.add(g.asset);
+  return kept;
 }

@@ -4,8 +4,11 @@ import { z } from 'zod';
 import type { TextStyle } from '../typeset/types';
 
 export const DOCUMENT_FORMAT = 'poster-studio/document';
-/** 2: text frames hold styled runs, a text style and an optional second-language text. */
-export const DOCUMENT_VERSION = 2;
+/**
+ * 2: text frames hold styled runs, a text style and an optional second-language text.
+ * 3: the project keeps its generation history (`generations`).
+ */
+export const DOCUMENT_VERSION = 3;
 
 /** Largest page side we accept: a 10 m banner. */
 export const MAX_PAGE_MM = 10_000;
@@ -167,6 +170,41 @@ export const AssetSchema = z.strictObject({
 });
 export type Asset = z.infer<typeof AssetSchema>;
 
+export const MAX_GENERATIONS = 10_000;
+const GenerationId = z.string().regex(/^gen:[0-9a-z]{1,64}$/, 'expected a generation id like gen:abc') as z.ZodType<`gen:${string}`>;
+const PixelSide = z.number().int().min(1).max(100_000);
+
+/** One generated image and the settings that made it; the image is an asset of the project. */
+export const GenerationEntrySchema = z.strictObject({
+  id: GenerationId,
+  asset: Sha256,
+  prompt: z.string().max(2000),
+  negativePrompt: z.string().max(2000),
+  seed: z
+    .number()
+    .int()
+    .min(0)
+    .max(2 ** 32 - 1),
+  model: z.strictObject({ id: z.string().min(1).max(200), name: z.string().max(200) }),
+  steps: z.number().int().min(1).max(1000),
+  cfg: z.number().finite().min(0).max(100),
+  /** Pixels of the generated image. */
+  width: PixelSide,
+  height: PixelSide,
+  /** ISO 8601 time the image finished. */
+  createdAt: z.iso.datetime({ offset: true }),
+  durationMs: z
+    .number()
+    .finite()
+    .min(0)
+    .max(7 * 24 * 3600 * 1000),
+  /** Words the model was asked to paint into the image. */
+  textToPaint: z.string().max(2000).optional(),
+  /** The entry this one varies or regenerates a region of. */
+  parent: GenerationId.optional(),
+});
+export type GenerationEntry = z.infer<typeof GenerationEntrySchema>;
+
 export const DocumentSchema = z
   .strictObject({
     format: z.literal(DOCUMENT_FORMAT),
@@ -174,6 +212,8 @@ export const DocumentSchema = z
     title: z.string().max(500),
     pages: z.array(PageSchema).min(1).max(500),
     assets: z.record(Sha256, AssetSchema),
+    /** Every image generated for this project, oldest first. */
+    generations: z.array(GenerationEntrySchema).max(MAX_GENERATIONS),
   })
   .superRefine((doc, ctx) => {
     for (const [key, asset] of Object.entries(doc.assets)) {
@@ -194,6 +234,14 @@ export const DocumentSchema = z
         });
       };
       visit(page.elements, ['pages', p, 'elements']);
+    });
+    const generationIds = new Set<string>();
+    doc.generations.forEach((g, i) => {
+      if (generationIds.has(g.id)) ctx.addIssue({ code: 'custom', path: ['generations', i, 'id'], message: `duplicate id ${g.id}` });
+      generationIds.add(g.id);
+      if (!doc.assets[g.asset]) {
+        ctx.addIssue({ code: 'custom', path: ['generations', i, 'asset'], message: 'refers to an asset the document does not list' });
+      }
     });
   });
 export type PosterDocument = z.infer<typeof DocumentSchema>;

@@ -49,6 +49,8 @@ export const MIGRATIONS: Migrations = {
         secondary: null,
       };
     }),
+  // 2 -> 3: projects keep a generation history; older files start with an empty one.
+  2: (doc) => ({ ...doc, generations: [] }),
 };
 
 export function formatPath(path: readonly PropertyKey[]): string {

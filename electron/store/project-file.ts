@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import { type Unzipped, unzipSync, type Zippable, zipSync } from 'fflate';
-import { referencedAssets } from '../../core/document/operations';
+import { keptAssets } from '../../core/document/operations';
 import type { Asset, ImageMime, PosterDocument } from '../../core/document/schema';
 import { DocumentError, parseDocument, parseDocumentJson } from '../../core/document/validate';
 import { atomicWrite } from './atomic';
@@ -57,13 +57,16 @@ function checkEntryName(name: string): void {
   }
 }
 
-/** Encodes a project. Only assets the pages use are written; all of those must be supplied. */
+/**
+ * Encodes a project. Only assets the pages or the generation history use are written; all of
+ * those must be supplied.
+ */
 export function encodeProject(
   doc: PosterDocument,
   getAsset: (sha256: string) => AssetBytes | undefined,
   extras: Record<string, Uint8Array> = {},
 ): Uint8Array {
-  const used = referencedAssets(doc.pages);
+  const used = keptAssets(doc);
   const assets: Record<string, Asset> = {};
   const files: Zippable = {};
   for (const sha of [...used].sort()) {
@@ -138,7 +141,7 @@ export function decodeProject(data: Uint8Array): ProjectContents {
       extras.set(name, bytes);
     }
   }
-  for (const sha of referencedAssets(document.pages)) {
+  for (const sha of keptAssets(document)) {
     if (!assets.has(sha)) throw new ProjectFileError(`The project file is missing image ${sha.slice(0, 12)}… that the document uses.`);
   }
   return { document, assets, extras };

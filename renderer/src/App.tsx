@@ -12,11 +12,13 @@ import type { Lang } from './i18n/strings';
 import { CanvasView } from './panels/CanvasView';
 import { DialogHost, type DialogRequest } from './panels/Dialogs';
 import { GeneratePanel } from './panels/GeneratePanel';
+import { HistoryPanel } from './panels/HistoryPanel';
 import { LayersPanel } from './panels/LayersPanel';
 import { PropertiesPanel } from './panels/PropertiesPanel';
 import { Toolbar } from './panels/Toolbar';
 import { AppController } from './state/app-controller';
 import { EditorStore } from './state/editor-store';
+import { GenerationRecorder } from './state/generation-recorder';
 
 interface Toast {
   id: number;
@@ -43,6 +45,7 @@ export function App({ api }: { api: PosterApi }) {
   const tRef = useRef(t);
   tRef.current = t;
 
+  const recorder = useMemo(() => new GenerationRecorder(api), [api]);
   const { store, app, images, engine } = useMemo(() => {
     const store = new EditorStore();
     const images = new ImageCache(api);
@@ -187,7 +190,8 @@ export function App({ api }: { api: PosterApi }) {
           />
           <div className="right-column">
             <PropertiesPanel store={store} engine={engine} onAddFont={onAddFont} />
-            <GeneratePanel api={api} store={store} images={images} report={reportError} />
+            <GeneratePanel api={api} store={store} images={images} report={reportError} recorder={recorder} />
+            <HistoryPanel store={store} images={images} recorder={recorder} />
           </div>
         </div>
         <footer className="status" data-testid="status">

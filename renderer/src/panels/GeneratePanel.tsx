@@ -9,6 +9,7 @@ import type { ImageCache } from '../canvas/image-cache';
 import { useEditor } from '../hooks';
 import { useI18n } from '../i18n';
 import type { EditorStore } from '../state/editor-store';
+import type { GenerationRecorder } from '../state/generation-recorder';
 import { RegionRegenerate } from './RegionRegenerate';
 
 interface JobView {
@@ -31,11 +32,13 @@ export function GeneratePanel({
   store,
   images,
   report,
+  recorder,
 }: {
   api: PosterApi;
   store: EditorStore;
   images: ImageCache;
   report: (e: unknown) => void;
+  recorder: GenerationRecorder;
 }) {
   const { t } = useI18n();
   const page = useEditor(store, (s) => s.doc.pages.find((p) => p.id === s.pageId) ?? (s.doc.pages[0] as Page));
@@ -47,6 +50,18 @@ export function GeneratePanel({
   const [cfg, setCfg] = useState(4);
   const [seed, setSeed] = useState(randomSeed);
   const [jobs, setJobs] = useState<JobView[]>([]);
+  // "Use settings" in the History panel fills the form.
+  useEffect(
+    () =>
+      recorder.onApplySettings((s) => {
+        setPrompt(s.prompt);
+        setNegative(s.negativePrompt);
+        setSteps(s.steps);
+        setCfg(s.cfg);
+        setSeed(s.seed);
+      }),
+    [recorder],
+  );
 
   const frame = useMemo(() => {
     if (selection.length !== 1) return undefined;
@@ -93,6 +108,8 @@ export function GeneratePanel({
       const current = store.page;
       const target = jobsTarget.get(event.job.id);
       const frameEl = target ? current.elements.find((e) => e.id === target) : undefined;
+      const modelName = models?.find((m) => m.id === event.job.model)?.name ?? event.job.model;
+      const entry = recorder.entryFor(event, asset, modelName);
       const el = createImageFor(current, asset);
       if (frameEl)
         Object.assign(el, { x: frameEl.x, y: frameEl.y, width: frameEl.width, height: frameEl.height, rotation: frameEl.rotation });
@@ -101,6 +118,7 @@ export function GeneratePanel({
           type: 'batch',
           commands: [
             { type: 'addAssets', assets: [asset] },
+            { type: 'addGenerations', entries: [entry] },
             { type: 'addElements', pageId: current.id, elements: [el] },
           ],
         },
