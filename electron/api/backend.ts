@@ -54,6 +54,7 @@ export async function createBackend(opts: BackendOptions): Promise<Backend> {
     encodePng: (rgb, w, h, text) => encodePng(rgb, w, h, { text }),
     storeImage: async (name, png) => assets.put(name, png),
     emit: (e) => opts.emit?.('engine.job', e),
+    emitModelProgress: (e) => opts.emit?.('engine.modelProgress', e),
   });
   const handlers = createHandlers({
     assets,
