@@ -6,21 +6,21 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rmdir, unlink } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
+import { writeFileAtomic } from '../model/checks.js';
 import { readManifest } from '../model/manifest.js';
-import { type ModelManifest, manifestFiles } from '../model/schema.js';
 import { SafetensorsReader } from '../model/safetensors.js';
+import { type ModelManifest, manifestFiles } from '../model/schema.js';
 import {
   defaultRamBudget,
   formatBytes,
+  formatPlan,
+  formatSeconds,
   type MeasuredBudget,
   measureNvidiaFree,
   PlanError,
   type Precision,
   planModel,
-  formatPlan,
-  formatSeconds,
 } from '../plan/index.js';
-import { writeFileAtomic } from '../model/checks.js';
 
 export interface EngineSettings {
   /** RAM the engine may use, in bytes; null: measured free memory minus a reserve. */

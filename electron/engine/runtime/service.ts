@@ -139,7 +139,16 @@ export class EngineService {
       const id = source === 'bundled' ? 'default' : `user-${out.length}-${basename(path).replace(/[^a-zA-Z0-9_-]/g, '_')}`.slice(0, 64);
       this.modelIds.set(id, path);
       const v = verified[path];
-      out.push({ id, name, path, source, bytes: await folderBytes(path), precision, verified: v?.level ?? null, verifiedAt: v?.at ?? null });
+      out.push({
+        id,
+        name,
+        path,
+        source,
+        bytes: await folderBytes(path),
+        precision,
+        verified: v?.level ?? null,
+        verifiedAt: v?.at ?? null,
+      });
     };
     if (this.opts.bundledModel) await add(this.opts.bundledModel, 'bundled');
     for (const p of await this.userModels()) await add(p, 'user');
@@ -184,7 +193,10 @@ export class EngineService {
       throw new EngineRequestError('not-found', state ? `Job ${jobId} is ${state}; only queued jobs can be moved.` : `No job ${jobId}.`);
     }
     if (index >= queued.length)
-      throw new EngineRequestError('bad-request', `index: ${index} is past the end of the queue (${queued.length} job${queued.length === 1 ? '' : 's'} waiting).`);
+      throw new EngineRequestError(
+        'bad-request',
+        `index: ${index} is past the end of the queue (${queued.length} job${queued.length === 1 ? '' : 's'} waiting).`,
+      );
     this.queue.reorder(jobId, index);
     return this.queue.queued();
   }
