@@ -13,10 +13,13 @@ import { CanvasView } from './panels/CanvasView';
 import { DialogHost, type DialogRequest } from './panels/Dialogs';
 import { GeneratePanel } from './panels/GeneratePanel';
 import { LayersPanel } from './panels/LayersPanel';
+import { ModelManager } from './panels/ModelManager';
 import { PropertiesPanel } from './panels/PropertiesPanel';
+import { QueuePanel } from './panels/QueuePanel';
 import { Toolbar } from './panels/Toolbar';
 import { AppController } from './state/app-controller';
 import { EditorStore } from './state/editor-store';
+import { EngineJobs } from './state/engine-jobs';
 
 interface Toast {
   id: number;
@@ -33,6 +36,7 @@ export function App({ api }: { api: PosterApi }) {
     setLangState(l);
   }, []);
   const [dialog, setDialog] = useState<DialogRequest | null>(null);
+  const [modelsOpen, setModelsOpen] = useState(false);
   const [toasts, setToasts] = useState<Toast[]>([]);
   const [recoveries, setRecoveries] = useState<Recovery[]>([]);
   const [zoom, setZoom] = useState(1);
@@ -43,7 +47,7 @@ export function App({ api }: { api: PosterApi }) {
   const tRef = useRef(t);
   tRef.current = t;
 
-  const { store, app, images, engine } = useMemo(() => {
+  const { store, app, images, engine, jobs } = useMemo(() => {
     const store = new EditorStore();
     const images = new ImageCache(api);
     const engine = new TextEngine(api);
@@ -61,7 +65,8 @@ export function App({ api }: { api: PosterApi }) {
       confirmDiscard: () => new Promise((resolve) => setDialog({ kind: 'confirm', message: tRef.current('confirmDiscard'), resolve })),
       notify,
     });
-    return { store, app, images, engine };
+    const jobs = new EngineJobs(api, (e) => app.report(e));
+    return { store, app, images, engine, jobs };
   }, [api]);
   const reportError = useCallback((e: unknown) => app.report(e), [app]);
   const [editingId, setEditingId] = useState<string | null>(null);
@@ -128,7 +133,7 @@ export function App({ api }: { api: PosterApi }) {
   }, [api, app, actions, store]);
 
   const dialogOpen = useRef(false);
-  dialogOpen.current = dialog !== null;
+  dialogOpen.current = dialog !== null || modelsOpen;
 
   const onCanvasReady = useCallback((pc: PageCanvas | null) => {
     canvasRef.current = pc;
@@ -187,7 +192,15 @@ export function App({ api }: { api: PosterApi }) {
           />
           <div className="right-column">
             <PropertiesPanel store={store} engine={engine} onAddFont={onAddFont} />
-            <GeneratePanel api={api} store={store} images={images} report={reportError} />
+            <GeneratePanel
+              api={api}
+              store={store}
+              images={images}
+              jobs={jobs}
+              report={reportError}
+              openModels={() => setModelsOpen(true)}
+            />
+            <QueuePanel jobs={jobs} />
           </div>
         </div>
         <footer className="status" data-testid="status">
@@ -209,6 +222,7 @@ export function App({ api }: { api: PosterApi }) {
           }}
         />
         <DialogHost request={dialog} api={api} onClose={() => setDialog(null)} />
+        {modelsOpen && <ModelManager api={api} jobs={jobs} onClose={() => setModelsOpen(false)} />}
         <div className="toasts" aria-live="polite">
           {toasts.map((x) => (
             <div key={x.id} className={`toast ${x.kind}`} data-testid={`toast-${x.kind}`}>
