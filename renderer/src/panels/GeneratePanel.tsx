@@ -66,7 +66,9 @@ export function GeneratePanel({
     const image = event.image;
     if (!image) return;
     try {
+      const t0 = performance.now();
       const { bytes, mime } = await api.call('assets.get', { sha256: image.sha256 });
+      performance.measure('poster:place-fetch', { start: t0 });
       images.prime(image.sha256, new Blob([bytes as Uint8Array<ArrayBuffer>], { type: mime }));
       const asset: Asset = {
         sha256: image.sha256,
@@ -93,6 +95,7 @@ export function GeneratePanel({
         t('generateImage'),
         { select: [el.id] },
       );
+      performance.measure('poster:place', { start: t0 });
     } catch (e) {
       report(e);
     }
