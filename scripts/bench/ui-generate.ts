@@ -85,7 +85,7 @@ async function measure(page: Page, jobs: number, steps: number): Promise<Run> {
     }));
     const measures = performance
       .getEntriesByType('measure')
-      .filter((m) => m.name.startsWith('poster:place'))
+      .filter((m) => m.name.startsWith('poster:place') || (m.name === 'poster:render' && m.duration > 25))
       .map((m) => ({ name: m.name, at: rel(m.startTime), ms: Math.round(m.duration) }));
     return { frames: b.frames, firstPreviewMs: b.firstPreview - b.t0, totalMs: end - b.t0, longTasks, measures };
   });
@@ -128,12 +128,35 @@ it('UI frame times while generating', async () => {
   };
   try {
     const page = await h.newPage();
+    // Canvas renders are timed too (the app's profiling switch), to tell them from other long tasks.
+    await page.evaluate(() => localStorage.setItem('posterProfile', '1'));
+    await page.reload();
+    await page.waitForSelector('.canvas-host canvas.lower-canvas');
     await page.waitForFunction(() => (document.querySelectorAll('[data-testid=gen-model] option').length ?? 0) > 0);
     // Warm-up: the engine process starts and loads the model on the first job.
     const warm = await measure(page, 1, 4);
     results.firstJobColdStart = summarise(warm, 1, 4);
     results.oneJob = summarise(await measure(page, 1, 30), 1, 30);
+    // BENCH_PROFILE=1: a CPU profile of the five-job run, summarised by function self time.
+    const cdp = process.env.BENCH_PROFILE ? await page.context().newCDPSession(page) : undefined;
+    if (cdp) {
+      await cdp.send('Profiler.enable');
+      await cdp.send('Profiler.setSamplingInterval', { interval: 500 });
+      await cdp.send('Profiler.start');
+    }
     results.fiveQueuedJobs = summarise(await measure(page, 5, 20), 5, 20);
+    if (cdp) {
+      const { profile } = await cdp.send('Profiler.stop');
+      const self = new Map<string, number>();
+      const dt = new Map<number, number>();
+      profile.samples?.forEach((id, i) => dt.set(id, (dt.get(id) ?? 0) + (profile.timeDeltas?.[i] ?? 0)));
+      for (const n of profile.nodes) {
+        const f = n.callFrame;
+        const key = `${f.functionName || '(anon)'} ${f.url.split('/').pop()}:${f.lineNumber}`;
+        self.set(key, (self.get(key) ?? 0) + (dt.get(n.id) ?? 0) / 1000);
+      }
+      results.profileSelfMs = Object.fromEntries([...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, 25).map(([k, v]) => [k, round(v)]));
+    }
     results.note =
       'frameMs: requestAnimationFrame intervals from the click on Generate until the last image is on the canvas (+0.5 s); clickToFirstPreviewMs: click to the first step preview decoded and painted. The machine is shared (see loadAverage1m), so single long frames may be other load.';
     await page.close();

@@ -1,7 +1,7 @@
 // The queue panel and the model manager in the browser (web mode, the bundled model, the real
-// engine process): three jobs queue up, the last one moves up and runs before the one it passed,
-// a cancelled job is retried with the same settings, and the model manager shows the bundled
-// model with its offloading plan.
+// engine process): three jobs queue up, the waiting ones are reordered by drag and by buttons and
+// run in the new order, a cancelled job is retried with the same settings, and the model manager
+// shows the bundled model with its offloading plan.
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { sharedHarness } from './harness';
@@ -51,6 +51,11 @@ describe('queue panel and model manager (web mode)', () => {
     // The first waiting job cannot move up; the last cannot move down.
     expect(await row(page, 'beta').locator('[data-testid=job-up]').isDisabled()).toBe(true);
     expect(await row(page, 'gamma').locator('[data-testid=job-down]').isDisabled()).toBe(true);
+    // Drag beta below gamma, then take gamma back up with its button: two moves the engine follows.
+    await row(page, 'beta').dragTo(row(page, 'gamma'));
+    await expect.poll(queuedPrompts).toEqual(['gamma red waves', 'beta gold dots']);
+    await row(page, 'beta').locator('[data-testid=job-up]').click();
+    await expect.poll(queuedPrompts).toEqual(['beta gold dots', 'gamma red waves']);
     await row(page, 'gamma').locator('[data-testid=job-up]').click();
     await expect.poll(queuedPrompts).toEqual(['gamma red waves', 'beta gold dots']);
 
