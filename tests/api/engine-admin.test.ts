@@ -144,6 +144,20 @@ describe('engine.deleteModel', () => {
     expect(ids).toEqual(['default']);
     expect(await call('engine.deleteModel', { id: m.id })).toMatchObject({ ok: false, error: { code: 'not-found' } });
   }, 60_000);
+
+  it('refuses to delete a model while a job uses it', async () => {
+    const dir = path.join(root, 'busy');
+    await makeTinyQwenImage(dir, { seed: 5 });
+    const m = ok(await call('engine.importModel', { path: dir }));
+    const { jobId } = ok(await call('engine.generate', { ...job, model: m.id, steps: 100, width: 128, height: 128 }));
+    const busy = await call('engine.deleteModel', { id: m.id });
+    expect(busy).toMatchObject({ ok: false, error: { code: 'bad-request', message: expect.stringMatching(/1 job uses this model/) } });
+    expect(existsSync(path.join(dir, 'model.json'))).toBe(true);
+    ok(await call('engine.cancel', { jobId }));
+    await until((e) => e.job.id === jobId && e.job.state === 'cancelled');
+    expect(ok(await call('engine.deleteModel', { id: m.id })).removedFiles).toBeGreaterThan(5);
+    expect(existsSync(path.join(dir, 'model.json'))).toBe(false);
+  }, 60_000);
 });
 
 describe('engine.plan and budgets', () => {
