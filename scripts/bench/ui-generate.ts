@@ -149,13 +149,18 @@ it('UI frame times while generating', async () => {
       const { profile } = await cdp.send('Profiler.stop');
       const self = new Map<string, number>();
       const dt = new Map<number, number>();
-      profile.samples?.forEach((id, i) => dt.set(id, (dt.get(id) ?? 0) + (profile.timeDeltas?.[i] ?? 0)));
+      for (const [i, id] of (profile.samples ?? []).entries()) dt.set(id, (dt.get(id) ?? 0) + (profile.timeDeltas?.[i] ?? 0));
       for (const n of profile.nodes) {
         const f = n.callFrame;
         const key = `${f.functionName || '(anon)'} ${f.url.split('/').pop()}:${f.lineNumber}`;
         self.set(key, (self.get(key) ?? 0) + (dt.get(n.id) ?? 0) / 1000);
       }
-      results.profileSelfMs = Object.fromEntries([...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, 25).map(([k, v]) => [k, round(v)]));
+      results.profileSelfMs = Object.fromEntries(
+        [...self.entries()]
+          .sort((a, b) => b[1] - a[1])
+          .slice(0, 25)
+          .map(([k, v]) => [k, round(v)]),
+      );
     }
     results.note =
       'frameMs: requestAnimationFrame intervals from the click on Generate until the last image is on the canvas (+0.5 s); clickToFirstPreviewMs: click to the first step preview decoded and painted. The machine is shared (see loadAverage1m), so single long frames may be other load.';
