@@ -57,6 +57,12 @@ const GenerateRegion = z.strictObject({
   strength: z.number().gt(0, 'strength must be above 0').max(1, 'strength must be at most 1').default(1),
 });
 export type GenerateRegion = z.infer<typeof GenerateRegion>;
+/** A memory budget in bytes: at least 64 MiB, at most 64 TiB. */
+const Budget = z
+  .number()
+  .int()
+  .min(64 * 2 ** 20, 'a budget below 64 MiB cannot hold a model')
+  .max(2 ** 46);
 
 /** An installed model's id, or the absolute path of a model folder (used as it is, without importing). */
 const ModelRef = z
@@ -125,6 +131,17 @@ export const ApiArgs = {
     .strictObject({ id: ModelId.optional(), path: AbsolutePath.optional(), level: z.enum(['fast', 'full']).default('fast') })
     .refine((a) => (a.id === undefined) !== (a.path === undefined), 'give either id (an installed model) or path (a model folder)'),
   'engine.textCheck': z.strictObject({ sha256: Sha256, expected: z.string().trim().min(1, 'the text to look for').max(500) }),
+  'engine.reorder': z.strictObject({ id: JobId, index: z.number().int().min(0, 'index: 0 is the front of the queue').max(10_000) }),
+  'engine.deleteModel': z.strictObject({ id: ModelId }),
+  'engine.plan': z.strictObject({
+    id: ModelId,
+    width: Side.default(1024),
+    height: Side.default(1024),
+    steps: z.number().int().min(1).max(100).default(20),
+    cfg: z.number().min(1).max(20).default(4),
+  }),
+  'engine.settings': z.strictObject({}),
+  'engine.setSettings': z.strictObject({ ramBudgetBytes: Budget.nullable(), gpuBudgetBytes: Budget.nullable() }),
 } as const satisfies Record<ApiMethod, z.ZodType>;
 
 export interface EngineModel {
@@ -133,6 +150,36 @@ export interface EngineModel {
   path: string;
   source: 'bundled' | 'user';
   bytes: number;
+  /** How the transformer's weights are stored (fp32, fp16, bf16, int8); null if unreadable. */
+  precision: string | null;
+  /** The last successful check of this folder, if any. */
+  verified: 'fast' | 'full' | null;
+  verifiedAt: string | null;
+}
+
+/** Progress of importing or verifying a model folder (bytes hashed so far). */
+export interface EngineModelProgress {
+  path: string;
+  action: 'import' | 'verify';
+  done: number;
+  total: number;
+  file: string;
+}
+
+/** Memory budgets the engine plans with; null means measured free memory minus a reserve. */
+export interface EngineSettingsView {
+  ramBudgetBytes: number | null;
+  gpuBudgetBytes: number | null;
+}
+
+export interface EnginePlan {
+  /** The plan as text a user reads. */
+  text: string;
+  /** False when the model does not fit the budgets (the text says what to change). */
+  fits: boolean;
+  ram: { bytes: number; source: string };
+  gpu: { bytes: number; source: string } | null;
+  precision: string;
 }
 
 export interface EngineJob {
@@ -150,6 +197,10 @@ export interface EngineJob {
   error?: string;
   /** A region job: the sha256 of the image it repaints (the result is a new asset of the same size). */
   regionOf?: string;
+  /** Epoch milliseconds. */
+  queuedAt?: number;
+  startedAt?: number;
+  finishedAt?: number;
 }
 
 export interface EngineJobEvent {
@@ -225,6 +276,11 @@ export interface ApiResults {
   'engine.importModel': EngineModel;
   'engine.verifyModel': { ok: true };
   'engine.textCheck': TextCheckResult;
+  'engine.reorder': { queued: string[] };
+  'engine.deleteModel': { removedFiles: number };
+  'engine.plan': EnginePlan;
+  'engine.settings': EngineSettingsView;
+  'engine.setSettings': EngineSettingsView;
 }
 
 /** What OCR read in an image against the text the user asked for. */
@@ -243,6 +299,8 @@ export interface ApiEvents {
   menu: { command: MenuCommand };
   /** A generation job changed state or finished a step. */
   'engine.job': EngineJobEvent;
+  /** Import or verification of a model folder made progress. */
+  'engine.modelProgress': EngineModelProgress;
 }
 export type ApiEventName = (typeof API_EVENTS)[number] & keyof ApiEvents;
 

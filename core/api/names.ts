@@ -23,7 +23,12 @@ export const API_METHOD_NAMES = [
   'engine.importModel',
   'engine.verifyModel',
   'engine.textCheck',
+  'engine.reorder',
+  'engine.deleteModel',
+  'engine.plan',
+  'engine.settings',
+  'engine.setSettings',
 ] as const;
 export type ApiMethod = (typeof API_METHOD_NAMES)[number];
 
-export const API_EVENTS = ['menu', 'engine.job'] as const;
+export const API_EVENTS = ['menu', 'engine.job', 'engine.modelProgress'] as const;

@@ -55,6 +55,7 @@ export async function createBackend(opts: BackendOptions): Promise<Backend> {
     storeImage: async (name, png) => assets.put(name, png),
     readImage: (sha256) => assets.get(sha256)?.bytes,
     emit: (e) => opts.emit?.('engine.job', e),
+    emitModelProgress: (e) => opts.emit?.('engine.modelProgress', e),
   });
   const handlers = createHandlers({
     assets,

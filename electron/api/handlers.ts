@@ -8,7 +8,7 @@ import { ImageFormatError } from '../../core/image-info';
 import { FontError } from '../../core/typeset/font';
 import { ModelError } from '../engine/model/errors';
 import { RegionError } from '../engine/pipeline/inpaint';
-import type { EngineService } from '../engine/runtime/service';
+import { EngineRequestError, type EngineService } from '../engine/runtime/service';
 import { checkPaintedText } from '../engine/text-check/index';
 import type { AppData } from '../store/app-data';
 import type { AssetStore } from '../store/asset-store';
@@ -42,6 +42,7 @@ export function toApiError(e: unknown): ApiError {
   if (e instanceof ImageFormatError) return new ApiError('invalid-file', e.message);
   if (e instanceof FontError) return new ApiError('invalid-file', e.message);
   if (e instanceof RegionError) return new ApiError(e.code, e.message);
+  if (e instanceof EngineRequestError) return new ApiError(e.kind, e.message);
   if (e instanceof ModelError) return new ApiError(e.code === 'missing-file' ? 'not-found' : 'invalid-file', e.message);
   if (e instanceof Error && /^No installed model/.test(e.message)) return new ApiError('not-found', e.message);
   return new ApiError('internal', `Unexpected error: ${(e as Error)?.message ?? String(e)}`);
@@ -130,6 +131,11 @@ export function createHandlers(ctx: BackendContext): Handlers {
     'engine.importModel': async ({ path: p }) => ctx.engine.importModel(requireAbsolute(p)),
     'engine.verifyModel': async ({ id, path: p, level }) =>
       ctx.engine.verifyModel(p === undefined ? (id as string) : requireAbsolute(p), level),
+    'engine.reorder': async ({ id, index }) => ({ queued: ctx.engine.reorder(id, index) }),
+    'engine.deleteModel': async ({ id }) => ctx.engine.deleteModel(id),
+    'engine.plan': async ({ id, ...workload }) => ctx.engine.plan(id, workload),
+    'engine.settings': async () => ctx.engine.getSettings(),
+    'engine.setSettings': async (v) => ctx.engine.setSettings(v),
     'engine.textCheck': async ({ sha256, expected }) => {
       const a = ctx.assets.get(sha256);
       if (!a) throw new ApiError('not-found', `No image ${sha256.slice(0, 12)}… in this session.`);

@@ -119,22 +119,24 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
         return;
       }
       const url = new URL(req.url ?? '/', `http://${req.headers.host}`);
-      // Font files are large; they travel as raw bytes rather than base64 JSON.
+      // Font files and images are large; they travel as raw bytes rather than base64 JSON (which
+      // costs a slow encode here and a long main-thread decode in the page).
       const font = /^\/api\/font\/([a-z0-9-]{1,64})$/.exec(url.pathname);
-      if (font) {
+      const asset = /^\/api\/asset\/([0-9a-f]{64})$/.exec(url.pathname);
+      if (font || asset) {
         const auth = req.headers.authorization;
         if (!sameToken(auth?.startsWith('Bearer ') ? auth.slice(7) : null, token)) {
           sendJson(res, 401, { ok: false, error: { code: 'unauthorized', message: 'Missing or wrong access token' } });
           return;
         }
-        const result = await opts.dispatch('fonts.get', { id: font[1] });
+        const result = font ? await opts.dispatch('fonts.get', { id: font[1] }) : await opts.dispatch('assets.get', { sha256: asset?.[1] });
         if (!result.ok) {
-          sendJson(res, 404, result);
+          sendJson(res, result.error.code === 'not-found' ? 404 : 400, result);
           return;
         }
-        const bytes = (result.value as { bytes: Uint8Array }).bytes;
+        const { bytes, mime } = result.value as { bytes: Uint8Array; mime?: string };
         res.writeHead(200, {
-          'content-type': 'font/ttf',
+          'content-type': font ? 'font/ttf' : (mime ?? 'application/octet-stream'),
           'content-length': bytes.length,
           'cache-control': 'no-store',
           'x-content-type-options': 'nosniff',

@@ -14,10 +14,13 @@ import { DialogHost, type DialogRequest } from './panels/Dialogs';
 import { GeneratePanel } from './panels/GeneratePanel';
 import { HistoryPanel } from './panels/HistoryPanel';
 import { LayersPanel } from './panels/LayersPanel';
+import { ModelManager } from './panels/ModelManager';
 import { PropertiesPanel } from './panels/PropertiesPanel';
+import { QueuePanel } from './panels/QueuePanel';
 import { Toolbar } from './panels/Toolbar';
 import { AppController } from './state/app-controller';
 import { EditorStore } from './state/editor-store';
+import { EngineJobs } from './state/engine-jobs';
 import { GenerationRecorder } from './state/generation-recorder';
 
 interface Toast {
@@ -35,6 +38,7 @@ export function App({ api }: { api: PosterApi }) {
     setLangState(l);
   }, []);
   const [dialog, setDialog] = useState<DialogRequest | null>(null);
+  const [modelsOpen, setModelsOpen] = useState(false);
   const [toasts, setToasts] = useState<Toast[]>([]);
   const [recoveries, setRecoveries] = useState<Recovery[]>([]);
   const [zoom, setZoom] = useState(1);
@@ -46,7 +50,7 @@ export function App({ api }: { api: PosterApi }) {
   tRef.current = t;
 
   const recorder = useMemo(() => new GenerationRecorder(api), [api]);
-  const { store, app, images, engine } = useMemo(() => {
+  const { store, app, images, engine, jobs } = useMemo(() => {
     const store = new EditorStore();
     const images = new ImageCache(api);
     const engine = new TextEngine(api);
@@ -64,7 +68,8 @@ export function App({ api }: { api: PosterApi }) {
       confirmDiscard: () => new Promise((resolve) => setDialog({ kind: 'confirm', message: tRef.current('confirmDiscard'), resolve })),
       notify,
     });
-    return { store, app, images, engine };
+    const jobs = new EngineJobs(api, (e) => app.report(e));
+    return { store, app, images, engine, jobs };
   }, [api]);
   const reportError = useCallback((e: unknown) => app.report(e), [app]);
   const [editingId, setEditingId] = useState<string | null>(null);
@@ -131,7 +136,7 @@ export function App({ api }: { api: PosterApi }) {
   }, [api, app, actions, store]);
 
   const dialogOpen = useRef(false);
-  dialogOpen.current = dialog !== null;
+  dialogOpen.current = dialog !== null || modelsOpen;
 
   const onCanvasReady = useCallback((pc: PageCanvas | null) => {
     canvasRef.current = pc;
@@ -190,7 +195,16 @@ export function App({ api }: { api: PosterApi }) {
           />
           <div className="right-column">
             <PropertiesPanel store={store} engine={engine} onAddFont={onAddFont} />
-            <GeneratePanel api={api} store={store} images={images} report={reportError} recorder={recorder} />
+            <GeneratePanel
+              api={api}
+              store={store}
+              images={images}
+              jobs={jobs}
+              report={reportError}
+              openModels={() => setModelsOpen(true)}
+              recorder={recorder}
+            />
+            <QueuePanel jobs={jobs} />
             <HistoryPanel store={store} images={images} recorder={recorder} />
           </div>
         </div>
@@ -213,6 +227,7 @@ export function App({ api }: { api: PosterApi }) {
           }}
         />
         <DialogHost request={dialog} api={api} onClose={() => setDialog(null)} />
+        {modelsOpen && <ModelManager api={api} jobs={jobs} onClose={() => setModelsOpen(false)} />}
         <div className="toasts" aria-live="polite">
           {toasts.map((x) => (
             <div key={x.id} className={`toast ${x.kind}`} data-testid={`toast-${x.kind}`}>

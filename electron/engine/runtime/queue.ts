@@ -87,13 +87,18 @@ export class EngineQueue {
     return false;
   }
 
-  /** Moves a queued job to `index` among the queued jobs. */
+  /** Moves a queued job to `index` among the queued jobs (clamped to the queue's ends). */
   reorder(id: string, index: number): boolean {
     const at = this.order.indexOf(id);
     if (at < 0) return false;
     this.order.splice(at, 1);
     this.order.splice(Math.max(0, Math.min(index, this.order.length)), 0, id);
     return true;
+  }
+
+  /** Queued job ids in the order they will run. */
+  queued(): string[] {
+    return [...this.order];
   }
 
   list(): JobInfo[] {

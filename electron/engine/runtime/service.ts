@@ -7,11 +7,19 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { basename, isAbsolute, join, normalize } from 'node:path';
-import type { EngineJobEvent, GenerateRegion, EngineJob as JobSummary, EngineModel as ModelSummary } from '../../../core/api/contract.js';
+import type {
+  EngineJobEvent,
+  EngineModelProgress,
+  EngineSettingsView,
+  GenerateRegion,
+  EngineJob as JobSummary,
+  EngineModel as ModelSummary,
+} from '../../../core/api/contract.js';
 import { importModel, openModel, readManifest } from '../model/manifest.js';
 import { RegionError } from '../pipeline/inpaint.js';
 import type { GeneratedImage, GenerateParams, RegionInput, StepProgress } from '../types.js';
 import { ProcessExecutor } from './host.js';
+import { deleteModelFiles, type ModelPlan, type PlanRequest, planForModel, SettingsFile, storedPrecision } from './model-admin.js';
 import { EngineQueue, type JobEvent, type JobExecutor, type JobInfo } from './queue.js';
 import { regionInput } from './region.js';
 import { settingsText } from './settings.js';
@@ -26,6 +34,8 @@ export interface EngineServiceOptions {
   /** Bytes of an image in the asset store (the source of a region job). */
   readImage?: (sha256: string) => Uint8Array | undefined;
   emit: (event: EngineJobEvent) => void;
+  /** Import and verification progress of a model folder. */
+  emitModelProgress?: (event: EngineModelProgress) => void;
   executor?: JobExecutor;
   threads?: number;
 }
@@ -56,10 +66,12 @@ export class EngineService {
   private regionOf(job: JobInfo): { image: string; text: string } | undefined {
     return job.params.region && this.regions.get(job.params.region);
   }
+  private readonly settings: SettingsFile;
 
   constructor(private readonly opts: EngineServiceOptions) {
     this.executor = opts.executor ?? new ProcessExecutor({ threads: opts.threads, cacheDir: join(opts.dataDir, 'graph-cache') });
     this.queue = new EngineQueue(this.executor);
+    this.settings = new SettingsFile(join(opts.dataDir, 'settings.json'));
     // An event that cannot be turned into a UI event (a bad preview, say) must not become an unhandled rejection.
     this.queue.on((e) => void this.forward(e).catch(() => {}));
   }
@@ -81,6 +93,9 @@ export class EngineService {
       model,
       error: job.error,
       regionOf: this.regionOf(job)?.image,
+      queuedAt: job.queuedAt,
+      ...(job.startedAt !== undefined ? { startedAt: job.startedAt } : {}),
+      ...(job.finishedAt !== undefined ? { finishedAt: job.finishedAt } : {}),
     };
   }
 
@@ -129,17 +144,31 @@ export class EngineService {
 
   async models(): Promise<ModelSummary[]> {
     const out: ModelSummary[] = [];
+    const { verified } = await this.settings.read();
     const add = async (path: string, source: ModelSummary['source']): Promise<void> => {
       if (!existsSync(path)) return;
       let name = basename(path);
+      let precision: string | null = null;
       try {
-        name = (await readManifest(path)).name;
+        const manifest = await readManifest(path);
+        name = manifest.name;
+        precision = await storedPrecision(path, manifest);
       } catch {
         // not imported yet: the folder name will do
       }
       const id = source === 'bundled' ? 'default' : `user-${out.length}-${basename(path).replace(/[^a-zA-Z0-9_-]/g, '_')}`.slice(0, 64);
       this.modelIds.set(id, path);
-      out.push({ id, name, path, source, bytes: await folderBytes(path) });
+      const v = verified[path];
+      out.push({
+        id,
+        name,
+        path,
+        source,
+        bytes: await folderBytes(path),
+        precision,
+        verified: v?.level ?? null,
+        verifiedAt: v?.at ?? null,
+      });
     };
     if (this.opts.bundledModel) await add(this.opts.bundledModel, 'bundled');
     for (const p of await this.userModels()) await add(p, 'user');
@@ -192,30 +221,130 @@ export class EngineService {
     return this.queue.list().map((j) => this.summary(j));
   }
 
+  /**
+   * Moves a queued job to `index` among the queued jobs (0 runs next); returns the queued ids in
+   * their new order. Throws EngineRequestError when the job is not waiting or the index is out of range.
+   */
+  reorder(jobId: string, index: number): string[] {
+    const queued = this.queue.queued();
+    if (!queued.includes(jobId)) {
+      const state = this.queue.get(jobId)?.state;
+      throw new EngineRequestError('not-found', state ? `Job ${jobId} is ${state}; only queued jobs can be moved.` : `No job ${jobId}.`);
+    }
+    if (index >= queued.length)
+      throw new EngineRequestError(
+        'bad-request',
+        `index: ${index} is past the end of the queue (${queued.length} job${queued.length === 1 ? '' : 's'} waiting).`,
+      );
+    this.queue.reorder(jobId, index);
+    return this.queue.queued();
+  }
+
+  private progress(path: string, action: EngineModelProgress['action']) {
+    return (done: number, total: number, file: string) => this.opts.emitModelProgress?.({ path, action, done, total, file });
+  }
+
+  private async markVerified(path: string, level: 'fast' | 'full'): Promise<void> {
+    await this.settings.update((s) => {
+      const prev = s.verified[path];
+      // A fast check after a full one does not lose the full one.
+      if (prev?.level === 'full' && level === 'fast') return;
+      s.verified[path] = { level, at: new Date().toISOString() };
+    });
+  }
+
   /** Registers a model folder (importing its manifest when it has none). */
-  async importModel(path: string, onProgress?: (done: number, total: number, file: string) => void): Promise<ModelSummary> {
-    if (!existsSync(join(path, 'model.json'))) await importModel(path, { onProgress });
-    else await openModel(path, { verify: 'fast' });
+  async importModel(path: string): Promise<ModelSummary> {
+    const onProgress = this.progress(path, 'import');
+    if (!existsSync(join(path, 'model.json'))) {
+      await importModel(path, { onProgress });
+      await this.markVerified(path, 'full');
+    } else {
+      await openModel(path, { verify: 'fast', onProgress });
+      await this.markVerified(path, 'fast');
+    }
     const list = await this.userModels();
     if (!list.includes(path) && path !== this.opts.bundledModel) {
       list.push(path);
-      await mkdir(this.opts.dataDir, { recursive: true });
-      const tmp = `${this.registryFile}.tmp`;
-      await writeFile(tmp, JSON.stringify(list, null, 2));
-      await rename(tmp, this.registryFile);
+      await this.writeRegistry(list);
     }
     const found = (await this.models()).find((m) => m.path === path);
     if (!found) throw new Error(`${path} could not be registered`);
     return found;
   }
 
+  private async writeRegistry(list: string[]): Promise<void> {
+    await mkdir(this.opts.dataDir, { recursive: true });
+    const tmp = `${this.registryFile}.tmp`;
+    await writeFile(tmp, JSON.stringify(list, null, 2));
+    await rename(tmp, this.registryFile);
+  }
+
   /** Checks an installed model (by id) or a model folder (by absolute path). */
   async verifyModel(ref: string, level: 'fast' | 'full'): Promise<{ ok: true }> {
-    await openModel(await this.resolveModel(ref), { verify: level });
+    const path = await this.resolveModel(ref);
+    await openModel(path, { verify: level, onProgress: this.progress(path, 'verify') });
+    await this.markVerified(path, level);
     return { ok: true };
+  }
+
+  /**
+   * Removes a model the user imported: its registry entry and the files its manifest lists (other
+   * files in the folder stay). The bundled model and models with waiting or running jobs are refused.
+   */
+  async deleteModel(id: string): Promise<{ removedFiles: number }> {
+    await this.models();
+    const path = this.modelIds.get(id);
+    if (!path) throw new Error(`No installed model "${id}". Import the model folder first.`);
+    if (path === this.opts.bundledModel || id === 'default')
+      throw new EngineRequestError('bad-request', 'The bundled model ships with the app and cannot be deleted.');
+    const list = await this.userModels();
+    if (!list.includes(path)) throw new EngineRequestError('bad-request', `${path} was not imported by Poster Studio; it is left alone.`);
+    const busy = this.queue.list().filter((j) => j.params.model === path && (j.state === 'queued' || j.state === 'running'));
+    if (busy.length)
+      throw new EngineRequestError(
+        'bad-request',
+        `${busy.length} job${busy.length === 1 ? ' uses' : 's use'} this model; cancel ${busy.length === 1 ? 'it' : 'them'} or wait, then delete.`,
+      );
+    const manifest = await readManifest(path);
+    await this.writeRegistry(list.filter((p) => p !== path));
+    this.modelIds.delete(id);
+    await this.settings.update((s) => {
+      delete s.verified[path];
+    });
+    return { removedFiles: await deleteModelFiles(path, manifest) };
+  }
+
+  async plan(id: string, w: PlanRequest): Promise<ModelPlan> {
+    const path = await this.resolveModel(id);
+    return planForModel(path, await this.settings.read(), w);
+  }
+
+  async getSettings(): Promise<EngineSettingsView> {
+    const s = await this.settings.read();
+    return { ramBudgetBytes: s.ramBudgetBytes, gpuBudgetBytes: s.gpuBudgetBytes };
+  }
+
+  async setSettings(v: EngineSettingsView): Promise<EngineSettingsView> {
+    const s = await this.settings.update((x) => {
+      x.ramBudgetBytes = v.ramBudgetBytes;
+      x.gpuBudgetBytes = v.gpuBudgetBytes;
+    });
+    return { ramBudgetBytes: s.ramBudgetBytes, gpuBudgetBytes: s.gpuBudgetBytes };
   }
 
   async close(): Promise<void> {
     if (this.executor instanceof ProcessExecutor) await this.executor.terminate();
+  }
+}
+
+/** A request the engine understood but refuses (the API turns `kind` into its error code). */
+export class EngineRequestError extends Error {
+  constructor(
+    readonly kind: 'bad-request' | 'not-found',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'EngineRequestError';
   }
 }

@@ -82,6 +82,14 @@ function webClient(token: string): PosterApi {
         if (!r.ok) return unwrap(decodeMessage(await r.text()) as ApiResponse<unknown>);
         return { bytes: new Uint8Array(await r.arrayBuffer()) } as ApiResults[M];
       }
+      if (method === 'assets.get') {
+        // Images as raw bytes too: a megabyte of base64 JSON would block the page while it decodes.
+        const sha = (args as ApiArgsOf<'assets.get'>).sha256;
+        const r = await fetch(`/api/asset/${encodeURIComponent(sha)}`, { headers: { authorization: `Bearer ${token}` } });
+        if (!r.ok) return unwrap(decodeMessage(await r.text()) as ApiResponse<unknown>);
+        const mime = r.headers.get('content-type') as ApiResults['assets.get']['mime'];
+        return { mime, bytes: new Uint8Array(await r.arrayBuffer()) } as ApiResults[M];
+      }
       let res: Response;
       try {
         res = await fetch('/api/call', {

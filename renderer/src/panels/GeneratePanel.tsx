@@ -1,22 +1,17 @@
-// Generate an image with the local engine: prompt, negative prompt, size (the selected frame's
-// or the page's aspect), steps, CFG and seed; jobs with live step previews and cancel; a finished
-// image lands on the canvas filling the selected frame (or centred on the page), as one undo step.
+// Generate an image with the local engine: model, prompt, negative prompt, size (the selected
+// frame's or the page's aspect), steps, CFG and seed; the jobs themselves are in the queue panel.
+// A finished image lands on the canvas filling its frame (or centred on the page), as one undo step.
 import { useEffect, useMemo, useRef, useState } from 'react';
-import type { EngineJobEvent, EngineModel, PosterApi } from '../../../core/api/contract';
+import type { EngineJobEvent, PosterApi } from '../../../core/api/contract';
 import { createImageFor } from '../../../core/document/factory';
 import type { Asset, Page } from '../../../core/document/schema';
 import type { ImageCache } from '../canvas/image-cache';
 import { useEditor } from '../hooks';
 import { useI18n } from '../i18n';
 import type { EditorStore } from '../state/editor-store';
+import { type EngineJobs, type JobRow, useEngineJobs } from '../state/engine-jobs';
 import type { GenerationRecorder } from '../state/generation-recorder';
 import { RegionRegenerate } from './RegionRegenerate';
-
-interface JobView {
-  event: EngineJobEvent;
-  /** The frame the image was asked for (element id), if one was selected. */
-  target?: string;
-}
 
 /** Width x height, multiples of 16, long side `long`, for a frame of w x h mm. */
 export function sizeFor(w: number, h: number, long = 1024): { width: number; height: number } {
@@ -31,25 +26,29 @@ export function GeneratePanel({
   api,
   store,
   images,
+  jobs,
   report,
+  openModels,
   recorder,
 }: {
   api: PosterApi;
   store: EditorStore;
   images: ImageCache;
+  jobs: EngineJobs;
   report: (e: unknown) => void;
+  openModels(): void;
   recorder: GenerationRecorder;
 }) {
   const { t } = useI18n();
   const page = useEditor(store, (s) => s.doc.pages.find((p) => p.id === s.pageId) ?? (s.doc.pages[0] as Page));
   const selection = useEditor(store, (s) => s.selection);
-  const [models, setModels] = useState<EngineModel[] | null>(null);
+  const models = useEngineJobs(jobs, (s) => s.models);
+  const modelId = useEngineJobs(jobs, (s) => s.modelId);
   const [prompt, setPrompt] = useState('');
   const [negative, setNegative] = useState('');
   const [steps, setSteps] = useState(20);
   const [cfg, setCfg] = useState(4);
   const [seed, setSeed] = useState(randomSeed);
-  const [jobs, setJobs] = useState<JobView[]>([]);
   // "Use settings" in the History panel fills the form.
   useEffect(
     () =>
@@ -70,32 +69,22 @@ export function GeneratePanel({
   const size = frame ? sizeFor(frame.width, frame.height) : sizeFor(page.width, page.height);
 
   useEffect(() => {
-    api.call('engine.models', {}).then(setModels, (e) => {
-      setModels([]);
-      report(e);
-    });
-  }, [api, report]);
+    void jobs.refreshModels();
+  }, [jobs]);
 
-  useEffect(
-    () =>
-      api.on('engine.job', (event) => {
-        setJobs((list) =>
-          list.map((j) => (j.event.job.id === event.job.id ? { ...j, event: { ...event, preview: event.preview ?? j.event.preview } } : j)),
-        );
-        if (event.image) void placeRef.current(event);
-      }),
-    [api],
-  );
+  useEffect(() => jobs.onImage((event, row) => void placeRef.current(event, row)), [jobs]);
 
   // The event handler is registered once; it calls the latest `place` through this ref.
   const placeRef = useRef(place);
   placeRef.current = place;
 
-  async function place(event: EngineJobEvent): Promise<void> {
+  async function place(event: EngineJobEvent, row: JobRow): Promise<void> {
     const image = event.image;
     if (!image || event.job.regionOf) return; // a region job replaces its image (RegionRegenerate)
     try {
+      const t0 = performance.now();
       const { bytes, mime } = await api.call('assets.get', { sha256: image.sha256 });
+      performance.measure('poster:place-fetch', { start: t0 });
       images.prime(image.sha256, new Blob([bytes as Uint8Array<ArrayBuffer>], { type: mime }));
       const asset: Asset = {
         sha256: image.sha256,
@@ -106,7 +95,7 @@ export function GeneratePanel({
         name: event.job.prompt.slice(0, 60),
       };
       const current = store.page;
-      const target = jobsTarget.get(event.job.id);
+      const target = row.target;
       const frameEl = target ? current.elements.find((e) => e.id === target) : undefined;
       const modelName = models?.find((m) => m.id === event.job.model)?.name ?? event.job.model;
       const entry = recorder.entryFor(event, asset, modelName);
@@ -125,63 +114,36 @@ export function GeneratePanel({
         t('generateImage'),
         { select: [el.id] },
       );
+      performance.measure('poster:place', { start: t0 });
     } catch (e) {
       report(e);
     }
   }
 
   async function start(): Promise<void> {
-    const model = models?.[0];
+    const model = models?.find((m) => m.id === modelId);
     if (!model || !prompt.trim()) return;
-    try {
-      const { jobId } = await api.call('engine.generate', {
-        prompt,
-        negativePrompt: negative,
-        width: size.width,
-        height: size.height,
-        steps,
-        cfg,
-        seed,
-        model: model.id,
-      });
-      if (frame) jobsTarget.set(jobId, frame.id);
-      setJobs((list) => [
-        {
-          event: {
-            job: {
-              id: jobId,
-              state: 'queued',
-              step: 0,
-              steps,
-              prompt,
-              negativePrompt: negative,
-              width: size.width,
-              height: size.height,
-              cfg,
-              seed,
-              model: model.id,
-            },
-          },
-          target: frame?.id,
-        },
-        ...list,
-      ]);
-    } catch (e) {
-      report(e);
-    }
+    const args = { prompt, negativePrompt: negative, width: size.width, height: size.height, steps, cfg, seed, model: model.id };
+    await jobs.generate(args, frame?.id);
   }
-
-  const label = (j: JobView) => {
-    const job = j.event.job;
-    if (job.state === 'running') return t('jobRunning', { step: job.step, steps: job.steps });
-    if (job.state === 'failed') return t('jobFailed', { error: job.error ?? '' });
-    return t(job.state === 'done' ? 'jobDone' : job.state === 'cancelled' ? 'jobCancelled' : 'jobQueued');
-  };
 
   return (
     <section className="panel generate" aria-label={t('generateImage')} data-testid="generate-panel">
       <h2>{t('generateImage')}</h2>
       {models && models.length === 0 && <p className="hint">{t('noModel')}</p>}
+      <label className="field model-picker">
+        <span>{t('model')}</span>
+        <select data-testid="gen-model" value={modelId ?? ''} onChange={(e) => jobs.selectModel(e.target.value)}>
+          {models?.map((m) => (
+            <option key={m.id} value={m.id}>
+              {m.name}
+            </option>
+          ))}
+        </select>
+        <button type="button" data-testid="open-models" onClick={openModels}>
+          {t('manageModels')}
+        </button>
+      </label>
       <label className="field">
         <span>{t('prompt')}</span>
         <textarea
@@ -248,34 +210,8 @@ export function GeneratePanel({
       <RegionRegenerate
         {...{ api, store, images, report }}
         element={frame?.type === 'image' ? frame : undefined}
-        settings={{ prompt, negativePrompt: negative, steps, cfg, seed, model: models?.[0]?.id }}
+        settings={{ prompt, negativePrompt: negative, steps, cfg, seed, model: modelId ?? undefined }}
       />
-      <ul className="jobs" data-testid="gen-jobs">
-        {jobs.map((j) => (
-          <li key={j.event.job.id} data-testid="gen-job" data-state={j.event.job.state}>
-            {j.event.preview && (
-              <img src={j.event.preview} alt="" width={48} height={48} data-testid="gen-preview" style={{ imageRendering: 'pixelated' }} />
-            )}
-            <div>
-              <div className="job-prompt">{j.event.job.prompt}</div>
-              <progress max={j.event.job.steps} value={j.event.job.step} />
-              <div className="hint">{label(j)}</div>
-            </div>
-            {(j.event.job.state === 'queued' || j.event.job.state === 'running') && (
-              <button
-                type="button"
-                data-testid="gen-cancel"
-                onClick={() => void api.call('engine.cancel', { jobId: j.event.job.id }).catch(report)}
-              >
-                {t('cancel')}
-              </button>
-            )}
-          </li>
-        ))}
-      </ul>
     </section>
   );
 }
-
-/** Which frame each job fills (kept outside React state so the event handler sees it at once). */
-const jobsTarget = new Map<string, string>();
