@@ -19,6 +19,9 @@ export interface Int4Options {
   asymmetric: boolean;
 }
 
+/** A precision, or a precision with its int4 format (graph builders take either). */
+export type LinearSpec = LinearPrecision | { precision: LinearPrecision; int4?: Int4Options };
+
 export const MS_DOMAIN = 'com.microsoft';
 export type AttrMap = Record<string, AttributeValue>;
 
@@ -67,6 +70,15 @@ export class GraphBuilder {
     const out = this.fresh(hint ?? opType.toLowerCase());
     this.nodes.push({ opType, inputs, outputs: [out], attributes });
     return out;
+  }
+
+  /** Sets how this graph's Linear weights are stored. */
+  setLinear(spec: LinearSpec = 'fp32'): void {
+    if (typeof spec === 'string') this.linearPrecision = spec;
+    else {
+      this.linearPrecision = spec.precision;
+      if (spec.int4) this.int4 = spec.int4;
+    }
   }
 
   /** An operator of onnxruntime's com.microsoft contrib domain. */

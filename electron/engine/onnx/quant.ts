@@ -20,6 +20,9 @@ export function isInt4BlockSize(n: number): n is Int4BlockSize {
   return (INT4_BLOCK_SIZES as readonly number[]).includes(n);
 }
 
+/** Fractions of a block's full range tried as its quantisation range (1 = no clipping). */
+const CLIP_RATIOS = [1, 0.95, 0.9, 0.85, 0.8, 0.75];
+
 export interface Int4Weight {
   N: number;
   K: number;
@@ -35,8 +38,9 @@ export interface Int4Weight {
 
 /**
  * Quantises W [N, K] (row-major, torch Linear layout) to int4 blocks along K.
- * Asymmetric: scale = (max - min) / 15 over the block (the range always includes 0), zero point
- * = round(-min / scale). Symmetric: scale = max|w| / 7, implicit zero point 8.
+ * Asymmetric: scale = r (max - min) / 15 over the block (the range always includes 0), zero
+ * point = round(-r min / scale). Symmetric: scale = r max|w| / 7, implicit zero point 8. The
+ * clipping ratio r is chosen per block from CLIP_RATIOS for the least squared error.
  */
 export function quantizeInt4(w: Float32Array, N: number, K: number, blockSize: number, asymmetric = true): Int4Weight {
   if (!isInt4BlockSize(blockSize)) throw new RangeError(`int4 block size must be one of ${INT4_BLOCK_SIZES.join(', ')}, got ${blockSize}`);
@@ -63,14 +67,32 @@ export function quantizeInt4(w: Float32Array, N: number, K: number, blockSize: n
         const a = Math.abs(v);
         if (a > amax) amax = a;
       }
-      let scale: number;
-      let zp: number;
-      if (asymmetric) {
-        scale = Math.fround((hi - lo) / 15) || 1;
-        zp = Math.max(0, Math.min(15, Math.round(-lo / scale)));
-      } else {
-        scale = Math.fround(amax / 7) || 1;
-        zp = 8;
+      // Try a few narrowed ranges (clipping the largest values) and keep the one with the least
+      // squared error over the block.
+      let scale = 1;
+      let zp = asymmetric ? 0 : 8;
+      let best = Number.POSITIVE_INFINITY;
+      for (const shrink of CLIP_RATIOS) {
+        let s: number;
+        let z: number;
+        if (asymmetric) {
+          s = Math.fround(((hi - lo) * shrink) / 15) || 1;
+          z = Math.max(0, Math.min(15, Math.round((-lo * shrink) / s)));
+        } else {
+          s = Math.fround((amax * shrink) / 7) || 1;
+          z = 8;
+        }
+        let err = 0;
+        for (let i = 0; i < len; i++) {
+          const v = w[start + i] as number;
+          const d = (Math.max(0, Math.min(15, Math.round(v / s) + z)) - z) * s - v;
+          err += d * d;
+        }
+        if (err < best) {
+          best = err;
+          scale = s;
+          zp = z;
+        }
       }
       scales[n * nBlocks + b] = scale;
       for (let i = 0; i < blockSize; i++) {
