@@ -2,13 +2,24 @@
 // bytes, decoded by a plain reader written here, times the input must equal what onnxruntime's
 // MatMulNBits computes, for every block size, both zero-point modes and K that is not a whole
 // number of blocks. fp16 weights must round like IEEE half.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
+import { readImageInfo } from '../../core/image-info';
 import { GraphBuilder, type LinearPrecision } from '../../electron/engine/onnx/graph';
-import { dequantizeInt4, fromHalf, INT4_BLOCK_SIZES, quantizeInt4, toHalf } from '../../electron/engine/onnx/quant';
+import { dequantizeInt4, fromHalf, INT4_BLOCK_SIZES, int4Bytes, quantizeInt4, toHalf } from '../../electron/engine/onnx/quant';
+import { createGenerator } from '../../electron/engine/pipeline/index';
+import { loadPipelineModel } from '../../electron/engine/pipeline/model';
+import { offeredProviders, PROVIDER_NAMES, resolveProviders } from '../../electron/engine/pipeline/providers';
+import { QwenImagePipeline } from '../../electron/engine/pipeline/qwen-image';
+import { imageStats } from './image-stats';
+
+const MODEL = join(import.meta.dirname, '../../native-models/default');
+const BIN = join(import.meta.dirname, '../../bin/poster.mjs');
 
 function rand(n: number, seed: number): Float32Array {
   const out = new Float32Array(n);
@@ -167,5 +178,181 @@ describe('fp16 weights', () => {
     const rounded = Array.from(w, (v) => fromHalf(toHalf(v)));
     expect(maxAbsDiff(got, matmulT(x, rounded, M, N, K))).toBeLessThan(2e-5);
     expect(maxAbsDiff(got, matmulT(x, w, M, N, K))).toBeGreaterThan(0);
+  });
+});
+
+function psnr(a: Uint8Array, b: Uint8Array): number {
+  let se = 0;
+  for (let i = 0; i < a.length; i++) se += ((a[i] as number) - (b[i] as number)) ** 2;
+  const mse = se / a.length;
+  return mse === 0 ? Number.POSITIVE_INFINITY : 10 * Math.log10((255 * 255) / mse);
+}
+
+/** Bytes on disk of the cached graphs (model and weights files) whose names start with `prefix`. */
+function graphBytes(cache: string, prefix: string): number {
+  let total = 0;
+  const walk = (dir: string): void => {
+    for (const name of readdirSync(dir)) {
+      const p = join(dir, name);
+      if (statSync(p).isDirectory()) walk(p);
+      else if (name.startsWith(prefix) && (name.endsWith('.bin') || name.endsWith('.onnx'))) total += statSync(p).size;
+    }
+  };
+  walk(cache);
+  return total;
+}
+
+describe('int4 and fp16 on the bundled model', () => {
+  it('decoded images stay close to fp32 and the block graphs shrink as the formats predict', async () => {
+    const model = await loadPipelineModel(MODEL);
+    const work = mkdtempSync(join(tmpdir(), 'int4-model-'));
+    const make = (id: string, precision: LinearPrecision) =>
+      new QwenImagePipeline(model, { cacheDir: join(work, id), threads: 2, precision });
+    const fp32 = make('fp32', 'fp32');
+    const int4 = make('int4', 'int4');
+    const fp16 = make('fp16', 'fp16');
+    const scores = { int4: [] as number[], fp16: [] as number[] };
+    try {
+      for (const [prompt, seed] of [
+        ['red gradient background', 1],
+        ['蓝色纯背景，金色圆点', 2],
+        ['white plain background with blue stripes', 3],
+      ] as const) {
+        const params = { prompt, negativePrompt: ' ', width: 64, height: 64, steps: 16, cfg: 4, seed, model: MODEL };
+        const a = await fp32.generate(params);
+        const b = await int4.generate(params);
+        const c = await fp16.generate(params);
+        expect([a.precision, b.precision, c.precision]).toEqual(['fp32', 'int4 (block 32)', 'fp16']);
+        expect(b.provider).toBe('cpu');
+        scores.int4.push(psnr(a.rgb, b.rgb));
+        scores.fp16.push(psnr(a.rgb, c.rgb));
+        const [ma, mb] = [imageStats(a.rgb, 64, 64).mean, imageStats(b.rgb, 64, 64).mean];
+        expect(Math.hypot(ma[0] - mb[0], ma[1] - mb[1], ma[2] - mb[2]), prompt).toBeLessThan(12);
+      }
+      console.log(
+        `PSNR vs fp32 (dB): int4 ${scores.int4.map((s) => s.toFixed(1)).join(', ')}; fp16 ${scores.fp16.map((s) => s.toFixed(1)).join(', ')}`,
+      );
+      // Measured (bench/results/int4.json): int4 block 32 29.8-36.4 dB, fp16 64-72 dB.
+      for (const s of scores.int4) expect(s).toBeGreaterThan(24);
+      for (const s of scores.fp16) expect(s).toBeGreaterThan(50);
+      for (const s of scores.int4) expect(s).toBeLessThan(Number.POSITIVE_INFINITY);
+
+      // The block graphs' linear weights go from 4 bytes a weight to int4Bytes (packed nibbles,
+      // a float scale and half a byte of zero point per 32 weights) or 2 bytes (fp16).
+      const c = model.transformer;
+      const D = c.num_attention_heads * c.attention_head_dim;
+      const shapes: [number, number][] = [];
+      for (let i = 0; i < c.num_layers; i++) {
+        for (let k = 0; k < 8; k++) shapes.push([D, D]);
+        for (let k = 0; k < 2; k++) shapes.push([4 * D, D], [D, 4 * D]);
+      }
+      const fp32Linear = shapes.reduce((s, [n, k]) => s + 4 * n * k, 0);
+      const int4Linear = shapes.reduce((s, [n, k]) => s + int4Bytes(n, k, 32), 0);
+      // Everything else in the graphs (norms, biases, scales under 1 KiB kept inline, structure)
+      // stays as it is.
+      const total32 = graphBytes(join(work, 'fp32'), 'blocks_');
+      const rest = total32 - fp32Linear;
+      expect(rest).toBeGreaterThan(0);
+      const expect4 = (rest + int4Linear) / total32;
+      const expect16 = (rest + fp32Linear / 2) / total32;
+      const ratio4 = graphBytes(join(work, 'int4'), 'blocks_') / total32;
+      const ratio16 = graphBytes(join(work, 'fp16'), 'blocks_') / total32;
+      console.log(
+        `block graph bytes vs fp32: int4 ${ratio4.toFixed(3)} (expected ${expect4.toFixed(3)}), fp16 ${ratio16.toFixed(3)} (expected ${expect16.toFixed(3)})`,
+      );
+      expect(ratio4).toBeGreaterThan(expect4 * 0.97);
+      // Each int4 Linear adds two initializers' names, their alignment and a contrib node to the
+      // files: allow 512 bytes of that a Linear.
+      expect(ratio4).toBeLessThan(expect4 + (512 * shapes.length) / total32);
+      expect(ratio16).toBeGreaterThan(expect16 * 0.97);
+      expect(ratio16).toBeLessThan(expect16 * 1.03);
+      // The text encoder shrinks too.
+      expect(graphBytes(join(work, 'int4'), 'text_encoder')).toBeLessThan(graphBytes(join(work, 'fp32'), 'text_encoder') * 0.25);
+    } finally {
+      await fp32.dispose();
+      await int4.dispose();
+      await fp16.dispose();
+    }
+  }, 180_000);
+});
+
+describe('execution providers', () => {
+  it('takes the order asked for, keeps only what this build offers and refuses unknown names', () => {
+    const offered = offeredProviders().map((p) => p.name);
+    expect(offered).toContain('cpu');
+    expect(resolveProviders(undefined)).toEqual(['cpu']);
+    expect(resolveProviders(['CPU'])).toEqual(['cpu']);
+    expect(() => resolveProviders(['quantum'])).toThrow(/Unknown execution provider "quantum"/);
+    const missing = PROVIDER_NAMES.find((p) => !offered.includes(p));
+    if (missing) {
+      expect(() => resolveProviders([missing])).toThrow(new RegExp(`None of the execution providers ${missing} is offered`));
+      expect(resolveProviders([missing, 'cpu'])).toEqual(['cpu']);
+    }
+    expect(() => createGenerator({ providers: ['quantum'] })).toThrow(/Unknown execution provider/);
+    expect(() => createGenerator({ precision: 'int4', int4BlockSize: 48 })).toThrow(/block size must be one of 16, 32, 64, 128, got 48/);
+  });
+});
+
+const exec = promisify(execFile);
+async function poster(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const r = await exec(process.execPath, [BIN, ...args], { encoding: 'utf8' });
+    return { code: 0, stdout: r.stdout, stderr: r.stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+describe('poster generate --precision int4 (built CLI: npx electron-vite build)', () => {
+  const built = existsSync(join(import.meta.dirname, '../../out/main/poster.js'));
+  const work = mkdtempSync(join(tmpdir(), 'int4-cli-'));
+  const base = ['generate', '--prompt', 'red dots', '--size', '64x64', '--steps', '3', '--seed', '5', '--model', MODEL, '--threads', '1'];
+
+  it.runIf(built)(
+    'writes a PNG with int4 weights, names the provider, and the block size changes the weights',
+    async () => {
+      const a = join(work, 'b32.png');
+      const b = join(work, 'b64.png');
+      const c = join(work, 'fp32.png');
+      const r = await poster([...base, '--precision', 'int4', '--out', a]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toMatch(/Ran on the cpu execution provider, weights int4 \(block 32\)/);
+      expect(readImageInfo(readFileSync(a))).toMatchObject({ width: 64, height: 64 });
+      const r64 = await poster([...base, '--precision', 'int4', '--block-size', '64', '--out', b]);
+      expect(r64.code, r64.stderr).toBe(0);
+      expect(r64.stdout).toMatch(/weights int4 \(block 64\)/);
+      expect((await poster([...base, '--out', c])).code).toBe(0);
+      const rgb = (f: string) => readFileSync(f);
+      expect(rgb(a).equals(rgb(c))).toBe(false);
+      expect(rgb(a).equals(rgb(b))).toBe(false);
+    },
+    120_000,
+  );
+
+  it.runIf(built)(
+    'falls back through the providers asked for and names the one that ran',
+    async () => {
+      const out = join(work, 'fallback.png');
+      const r = await poster([...base, '--provider', 'webgpu,cpu', '--out', out]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toMatch(/Ran on the (webgpu|cpu) execution provider/);
+      const fp16 = await poster([...base, '--precision', 'fp16', '--out', join(work, 'fp16.png')]);
+      expect(fp16.stdout).toMatch(/weights fp16 \(fp16 weights, widened to fp32 by a Cast: the CPU provider computes in fp32\)/);
+    },
+    120_000,
+  );
+
+  it.runIf(built).each([
+    [['--precision', 'int3'], /--precision needs fp32, int8, int4, fp16, got int3/],
+    [['--precision', 'int4', '--block-size', '24'], /--block-size needs one of 16, 32, 64, 128, got 24/],
+    [['--block-size', '64'], /--block-size applies to --precision int4 only/],
+    [['--provider', 'quantum'], /--provider: Unknown execution provider "quantum"/],
+  ])('refuses %j with exit code 2 and writes nothing', async (extra, message) => {
+    const out = join(work, 'refused.png');
+    const r = await poster([...base, ...extra, '--out', out]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(message);
+    expect(existsSync(out)).toBe(false);
   });
 });
