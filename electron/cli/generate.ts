@@ -200,7 +200,8 @@ export function describeRun(precision: string, provider: string, int4Block?: num
     .map((p) => p.name)
     .join(', ');
   let how = '';
-  if (precision === 'fp16' && provider === 'cpu') how = ' (fp16 weights, widened to fp32 by a Cast: the CPU provider computes in fp32)';
+  if (precision === 'fp16' && provider === 'cpu')
+    how = ' (stored as fp16, widened to fp32 when the session loads: the CPU provider computes and holds them in fp32)';
   else if (int4Block !== undefined) how = ' (MatMulNBits, 4-bit weights with a scale and zero point per block)';
   return `Ran on the ${provider} execution provider, weights ${precision}${how}. This onnxruntime-node offers: ${offered}.`;
 }

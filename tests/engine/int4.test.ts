@@ -338,7 +338,9 @@ describe('poster generate --precision int4 (built CLI: npx electron-vite build)'
       expect(r.code, r.stderr).toBe(0);
       expect(r.stdout).toMatch(/Ran on the (webgpu|cpu) execution provider/);
       const fp16 = await poster([...base, '--precision', 'fp16', '--out', join(work, 'fp16.png')]);
-      expect(fp16.stdout).toMatch(/weights fp16 \(fp16 weights, widened to fp32 by a Cast: the CPU provider computes in fp32\)/);
+      expect(fp16.stdout).toMatch(
+        /weights fp16 \(stored as fp16, widened to fp32 when the session loads: the CPU provider computes and holds them in fp32\)/,
+      );
     },
     120_000,
   );

@@ -206,7 +206,11 @@ export class GraphBuilder {
     return this.msOp('MatMulNBits', inputs, { K, N, bits: 4, block_size: blockSize }, 'matmul_q4');
   }
 
-  /** float16 weight [in, out], widened to float32 by a Cast right before the MatMul. */
+  /**
+   * float16 weight [in, out], widened to float32 by a Cast right before the MatMul. The file holds
+   * half the bytes; with the CPU provider onnxruntime folds the Cast when the session loads
+   * (checked with optimizedModelFilePath), so in memory and in compute it is float32 there.
+   */
   private fp16Weight(prefix: string, t: Float32Array, inDim: number, outDim: number): string {
     const h = toHalfArray(t);
     this.inits.push({ name: `${prefix}.weight_f16`, dataType: DataType.FLOAT16, dims: [inDim, outDim], bytes: new Uint8Array(h.buffer) });
