@@ -174,7 +174,7 @@ export async function generateCommand(
         precision === 'int4' ? (int4BlockSize ?? DEFAULT_INT4_BLOCK) : undefined,
       ),
     );
-    const png = encodePng(image.rgb, image.width, image.height, { text: settingsText(params, path.basename(params.model)) });
+    const png = encodePng(image.rgb, image.width, image.height, { text: settingsText(params, path.basename(params.model), image) });
     await atomicWrite(out, png);
     const t = image.timings;
     log(

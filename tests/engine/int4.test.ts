@@ -16,6 +16,7 @@ import { createGenerator } from '../../electron/engine/pipeline/index';
 import { loadPipelineModel } from '../../electron/engine/pipeline/model';
 import { offeredProviders, PROVIDER_NAMES, resolveProviders } from '../../electron/engine/pipeline/providers';
 import { QwenImagePipeline } from '../../electron/engine/pipeline/qwen-image';
+import { readPngText } from '../../electron/export/png-stream';
 import { imageStats } from './image-stats';
 
 const MODEL = join(import.meta.dirname, '../../native-models/default');
@@ -319,6 +320,7 @@ describe('poster generate --precision int4 (built CLI: npx electron-vite build)'
       expect(r.code, r.stderr).toBe(0);
       expect(r.stdout).toMatch(/Ran on the cpu execution provider, weights int4 \(block 32\)/);
       expect(readImageInfo(readFileSync(a))).toMatchObject({ width: 64, height: 64 });
+      expect(readPngText(readFileSync(a))).toMatchObject({ precision: 'int4 (block 32)', provider: 'cpu', seed: '5' });
       const r64 = await poster([...base, '--precision', 'int4', '--block-size', '64', '--out', b]);
       expect(r64.code, r64.stderr).toBe(0);
       expect(r64.stdout).toMatch(/weights int4 \(block 64\)/);

@@ -82,10 +82,13 @@ export function quantizeInt4(w: Float32Array, N: number, K: number, blockSize: n
           s = Math.fround((amax * shrink) / 7) || 1;
           z = 8;
         }
+        const inv = 1 / s;
         let err = 0;
         for (let i = 0; i < len; i++) {
           const v = w[start + i] as number;
-          const d = (Math.max(0, Math.min(15, Math.round(v / s) + z)) - z) * s - v;
+          let c = Math.floor(v * inv + 0.5) + z;
+          c = c < 0 ? 0 : c > 15 ? 15 : c;
+          const d = (c - z) * s - v;
           err += d * d;
         }
         if (err < best) {
@@ -95,8 +98,10 @@ export function quantizeInt4(w: Float32Array, N: number, K: number, blockSize: n
         }
       }
       scales[n * nBlocks + b] = scale;
+      const inv = 1 / scale;
       for (let i = 0; i < blockSize; i++) {
-        q[i] = i < len ? Math.max(0, Math.min(15, Math.round((w[start + i] as number) / scale) + zp)) : zp;
+        const c = i < len ? Math.floor((w[start + i] as number) * inv + 0.5) + zp : zp;
+        q[i] = c < 0 ? 0 : c > 15 ? 15 : c;
       }
       const out = (n * nBlocks + b) * half;
       for (let i = 0; i < half; i++) packed[out + i] = (q[2 * i] as number) | ((q[2 * i + 1] as number) << 4);

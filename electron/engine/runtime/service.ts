@@ -11,6 +11,7 @@ import type { EngineJobEvent, EngineJob as JobSummary, EngineModel as ModelSumma
 import { importModel, openModel, readManifest } from '../model/manifest.js';
 import type { GeneratedImage, GenerateParams, StepProgress } from '../types.js';
 import { ProcessExecutor } from './host.js';
+import type { WorkerConfig } from './messages.js';
 import { EngineQueue, type JobEvent, type JobExecutor, type JobInfo } from './queue.js';
 import { settingsText } from './settings.js';
 
@@ -24,6 +25,8 @@ export interface EngineServiceOptions {
   emit: (event: EngineJobEvent) => void;
   executor?: JobExecutor;
   threads?: number;
+  /** Weight precision, int4 block size and execution providers for the engine process. */
+  engine?: Pick<WorkerConfig, 'precision' | 'int4BlockSize' | 'providers'>;
 }
 
 export type GenerateRequest = Omit<GenerateParams, 'model'> & { model: string };
@@ -43,7 +46,8 @@ export class EngineService {
   private readonly modelIds = new Map<string, string>();
 
   constructor(private readonly opts: EngineServiceOptions) {
-    this.executor = opts.executor ?? new ProcessExecutor({ threads: opts.threads, cacheDir: join(opts.dataDir, 'graph-cache') });
+    this.executor =
+      opts.executor ?? new ProcessExecutor({ ...opts.engine, threads: opts.threads, cacheDir: join(opts.dataDir, 'graph-cache') });
     this.queue = new EngineQueue(this.executor);
     // An event that cannot be turned into a UI event (a bad preview, say) must not become an unhandled rejection.
     this.queue.on((e) => void this.forward(e).catch(() => {}));
@@ -90,7 +94,7 @@ export class EngineService {
 
   private async store(job: JobInfo, image: GeneratedImage): Promise<{ sha256: string; width: number; height: number }> {
     const p = job.params;
-    const png = this.opts.encodePng(image.rgb, image.width, image.height, settingsText(p, this.summary(job).model));
+    const png = this.opts.encodePng(image.rgb, image.width, image.height, settingsText(p, this.summary(job).model, image));
     const { sha256 } = await this.opts.storeImage(`generated-${p.seed}.png`, png);
     return { sha256, width: image.width, height: image.height };
   }
