@@ -150,6 +150,14 @@ describe('int4 packing (MatMulNBits)', () => {
   it('refuses block sizes MatMulNBits does not take, and shapes that do not match', () => {
     expect(() => quantizeInt4(new Float32Array(64), 2, 32, 24)).toThrow(/block size must be one of 16, 32, 64, 128/);
     expect(() => quantizeInt4(new Float32Array(63), 2, 32, 32)).toThrow(/63 values, expected 2x32/);
+    const bad = new Float32Array(64);
+    bad[40] = Number.NaN;
+    expect(() => quantizeInt4(bad, 2, 32, 32)).toThrow(/weight \[1, 8\] is NaN/);
+    const g = new GraphBuilder('bad');
+    g.linearPrecision = 'int4';
+    expect(() => g.linear(g.input('x', [1, 32]), 'blocks.0.fc', { dims: [2, 32], data: bad })).toThrow(
+      /^blocks\.0\.fc: int4: weight \[1, 8\] is NaN/,
+    );
   });
 });
 

@@ -194,7 +194,12 @@ export class GraphBuilder {
    */
   private int4Linear(x: string, prefix: string, w: Float32Array, N: number, K: number): string {
     const { blockSize, asymmetric } = this.int4;
-    const q = quantizeInt4(w, N, K, blockSize, asymmetric);
+    let q: ReturnType<typeof quantizeInt4>;
+    try {
+      q = quantizeInt4(w, N, K, blockSize, asymmetric);
+    } catch (err) {
+      throw new Error(`${prefix}: ${(err as Error).message}`);
+    }
     const half = blockSize / 2;
     this.inits.push({ name: `${prefix}.weight_q4`, dataType: DataType.UINT8, dims: [N, q.nBlocks, half], bytes: q.packed });
     this.weight(`${prefix}.weight_scales`, { dims: [N * q.nBlocks], data: q.scales });

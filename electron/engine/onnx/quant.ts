@@ -23,6 +23,12 @@ export function isInt4BlockSize(n: number): n is Int4BlockSize {
 /** Fractions of a block's full range tried as its quantisation range (1 = no clipping). */
 const CLIP_RATIOS = [1, 0.95, 0.9, 0.85, 0.8, 0.75];
 
+/** An integer clamped to 0..15 (in range exactly when no bit above the low four is set). */
+function clamp4(c: number): number {
+  if ((c & ~15) === 0) return c;
+  return c < 0 ? 0 : 15;
+}
+
 export interface Int4Weight {
   N: number;
   K: number;
@@ -62,6 +68,7 @@ export function quantizeInt4(w: Float32Array, N: number, K: number, blockSize: n
       let amax = 0;
       for (let i = 0; i < len; i++) {
         const v = w[start + i] as number;
+        if (!Number.isFinite(v)) throw new RangeError(`int4: weight [${n}, ${b * blockSize + i}] is ${v}; the model's weights are damaged`);
         if (v < lo) lo = v;
         if (v > hi) hi = v;
         const a = Math.abs(v);
@@ -86,8 +93,7 @@ export function quantizeInt4(w: Float32Array, N: number, K: number, blockSize: n
         let err = 0;
         for (let i = 0; i < len; i++) {
           const v = w[start + i] as number;
-          let c = Math.floor(v * inv + 0.5) + z;
-          c = c < 0 ? 0 : c > 15 ? 15 : c;
+          const c = clamp4(Math.floor(v * inv + 0.5) + z);
           const d = (c - z) * s - v;
           err += d * d;
         }
@@ -100,8 +106,7 @@ export function quantizeInt4(w: Float32Array, N: number, K: number, blockSize: n
       scales[n * nBlocks + b] = scale;
       const inv = 1 / scale;
       for (let i = 0; i < blockSize; i++) {
-        const c = i < len ? Math.floor((w[start + i] as number) * inv + 0.5) + zp : zp;
-        q[i] = c < 0 ? 0 : c > 15 ? 15 : c;
+        q[i] = i < len ? clamp4(Math.floor((w[start + i] as number) * inv + 0.5) + zp) : zp;
       }
       const out = (n * nBlocks + b) * half;
       for (let i = 0; i < half; i++) packed[out + i] = (q[2 * i] as number) | ((q[2 * i + 1] as number) << 4);
