@@ -211,6 +211,19 @@ function graphBytes(cache: string, prefix: string): number {
   return total;
 }
 
+function onnxBytes(cache: string, prefix: string): number {
+  let total = 0;
+  const walk = (dir: string): void => {
+    for (const name of readdirSync(dir)) {
+      const p = join(dir, name);
+      if (statSync(p).isDirectory()) walk(p);
+      else if (name.startsWith(prefix) && name.endsWith('.onnx')) total += statSync(p).size;
+    }
+  };
+  walk(cache);
+  return total;
+}
+
 describe('int4 and fp16 on the bundled model', () => {
   it('decoded images stay close to fp32 and the block graphs shrink as the formats predict', async () => {
     const model = await loadPipelineModel(MODEL);
@@ -283,6 +296,44 @@ describe('int4 and fp16 on the bundled model', () => {
       await fp16.dispose();
     }
   }, 180_000);
+});
+
+describe('int4 block groups streamed from disk', () => {
+  it('give the same bytes as the all-resident int4 run', async () => {
+    const model = await loadPipelineModel(MODEL);
+    const work = mkdtempSync(join(tmpdir(), 'int4-stream-'));
+    const params = {
+      prompt: 'red gradient background',
+      negativePrompt: ' ',
+      width: 64,
+      height: 64,
+      steps: 4,
+      cfg: 4,
+      seed: 9,
+      model: MODEL,
+    };
+    const resident = new QwenImagePipeline(model, { cacheDir: work, threads: 2, precision: 'int4', blockGroup: 1 });
+    const a = await resident.generate(params);
+    await resident.dispose();
+    // Four single-block groups of S bytes each: a budget of 3S keeps one resident (plus room for
+    // two streaming buffers) and streams the other three.
+    const weights = graphBytes(work, 'blocks_') - onnxBytes(work, 'blocks_');
+    const streamed = new QwenImagePipeline(model, {
+      cacheDir: work,
+      threads: 2,
+      precision: 'int4',
+      blockGroup: 1,
+      blockBudgetBytes: Math.floor(weights * 0.75),
+    });
+    try {
+      const b = await streamed.generate(params);
+      expect(streamed.placement).toEqual(['resident', 'stream', 'stream', 'stream']);
+      expect(streamed.streamLoads).toBeGreaterThan(0);
+      expect(Buffer.from(b.rgb).equals(Buffer.from(a.rgb))).toBe(true);
+    } finally {
+      await streamed.dispose();
+    }
+  }, 120_000);
 });
 
 describe('execution providers', () => {

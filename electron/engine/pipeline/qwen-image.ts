@@ -312,7 +312,7 @@ export class QwenImagePipeline {
     const state = passes.map(() => ({ x: img, y: undefined as Float32Array | undefined }));
     const open = (gi: number): Promise<ort.InferenceSession> => {
       this.streamLoads += 1;
-      return this.cache.open(this.blocksName(gi), { threads: this.opts.threads });
+      return this.cache.open(this.blocksName(gi), this.sessionOpts());
     };
     const nextStreamed = (from: number): number => placement.findIndex((p, i) => i >= from && p === 'stream');
     let prefetch: { gi: number; session: Promise<ort.InferenceSession> } | undefined;
