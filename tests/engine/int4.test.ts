@@ -16,6 +16,7 @@ import { createGenerator } from '../../electron/engine/pipeline/index';
 import { loadPipelineModel } from '../../electron/engine/pipeline/model';
 import { offeredProviders, PROVIDER_NAMES, resolveProviders } from '../../electron/engine/pipeline/providers';
 import { QwenImagePipeline } from '../../electron/engine/pipeline/qwen-image';
+import { ProcessExecutor } from '../../electron/engine/runtime/host';
 import { readPngText } from '../../electron/export/png-stream';
 import { imageStats } from './image-stats';
 
@@ -351,6 +352,34 @@ describe('execution providers', () => {
     expect(() => createGenerator({ providers: ['quantum'] })).toThrow(/Unknown execution provider/);
     expect(() => createGenerator({ precision: 'int4', int4BlockSize: 48 })).toThrow(/block size must be one of 16, 32, 64, 128, got 48/);
   });
+});
+
+describe('the app engine process', () => {
+  const worker = join(import.meta.dirname, '../../out/main/engine-worker.js');
+  it.runIf(existsSync(worker))(
+    'runs jobs at the precision and on the providers in its settings',
+    async () => {
+      const work = mkdtempSync(join(tmpdir(), 'int4-worker-'));
+      const executor = new ProcessExecutor({
+        workerPath: worker,
+        threads: 1,
+        cacheDir: join(work, 'cache'),
+        precision: 'int4',
+        int4BlockSize: 64,
+        providers: ['cpu'],
+      });
+      try {
+        const params = { prompt: 'red dots', negativePrompt: '', width: 64, height: 64, steps: 2, cfg: 2, seed: 4, model: MODEL };
+        const image = await executor.run('job-1', params, { signal: new AbortController().signal, onProgress: () => {} });
+        expect(image.precision).toBe('int4 (block 64)');
+        expect(image.provider).toBe('cpu');
+        expect(image.rgb.length).toBe(64 * 64 * 3);
+      } finally {
+        await executor.terminate();
+      }
+    },
+    120_000,
+  );
 });
 
 const exec = promisify(execFile);
