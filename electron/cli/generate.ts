@@ -1,6 +1,7 @@
 // `poster generate`: text to image with the local engine, headless.
 //   poster generate --prompt TEXT [--negative TEXT] [--size WxH] [--steps N] [--cfg X] [--seed N]
-//                   [--model DIR] [--threads N] --out image.png
+//                   [--model DIR] [--threads N] [--precision fp32|fp16|int8|int4] [--block-size N]
+//                   [--provider cuda,webgpu,cpu] --out image.png
 //   poster generate --init in.png --mask x,y,w,h|mask.png [--strength S] --prompt TEXT ... --out out.png
 //     regenerates only the masked part of in.png (the output keeps its size).
 // Progress on stderr; the settings go into the PNG as text chunks; Ctrl+C cancels and leaves no
@@ -9,9 +10,11 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { LinearPrecision } from '../engine/onnx/graph';
+import { LINEAR_PRECISIONS, type LinearPrecision } from '../engine/onnx/graph';
+import { DEFAULT_INT4_BLOCK, INT4_BLOCK_SIZES, isInt4BlockSize } from '../engine/onnx/quant';
 import { createGenerator } from '../engine/pipeline/index';
 import { RegionError } from '../engine/pipeline/inpaint';
+import { offeredProviders, ProviderError, resolveProviders } from '../engine/pipeline/providers';
 import { parseBytes } from '../engine/plan/budget';
 import { regionInput } from '../engine/runtime/region';
 import { settingsText } from '../engine/runtime/settings';
@@ -22,7 +25,7 @@ import { bundledModelDir } from '../store/resources';
 
 export class GenerateUsageError extends Error {}
 
-export const GENERATE_USAGE = `poster generate --prompt TEXT [--negative TEXT] [--size WxH] [--steps N] [--cfg X] [--seed N] [--model DIR] [--threads N] [--precision fp32|int8] [--block-budget 2G] [--init in.png --mask x,y,w,h|mask.png [--strength 0-1]] --out image.png`;
+export const GENERATE_USAGE = `poster generate --prompt TEXT [--negative TEXT] [--size WxH] [--steps N] [--cfg X] [--seed N] [--model DIR] [--threads N] [--precision fp32|fp16|int8|int4] [--block-size 16|32|64|128] [--provider cuda,webgpu,cpu] [--block-budget 2G] [--init in.png --mask x,y,w,h|mask.png [--strength 0-1]] --out image.png`;
 
 /** A region to regenerate, as given on the command line (read and checked by generateCommand). */
 export interface RegionArgs {
@@ -42,6 +45,8 @@ export function parseGenerateArgs(argv: string[]): {
   out: string;
   threads: number;
   precision: LinearPrecision;
+  int4BlockSize?: number;
+  providers: string[];
   blockBudgetBytes?: number;
   region?: RegionArgs;
 } {
@@ -56,6 +61,8 @@ export function parseGenerateArgs(argv: string[]): {
     '--model',
     '--threads',
     '--precision',
+    '--block-size',
+    '--provider',
     '--block-budget',
     '--init',
     '--mask',
@@ -106,8 +113,23 @@ export function parseGenerateArgs(argv: string[]): {
   }
   model = path.resolve(model);
   if (!existsSync(model)) throw new GenerateUsageError(`--model: ${model} does not exist`);
-  const precision = v.get('--precision') ?? 'fp32';
-  if (precision !== 'fp32' && precision !== 'int8') throw new GenerateUsageError(`--precision needs fp32 or int8, got ${precision}`);
+  const precision = (v.get('--precision') ?? 'fp32') as LinearPrecision;
+  if (!LINEAR_PRECISIONS.includes(precision))
+    throw new GenerateUsageError(`--precision needs ${LINEAR_PRECISIONS.join(', ')}, got ${precision}`);
+  let int4BlockSize: number | undefined;
+  if (v.has('--block-size')) {
+    if (precision !== 'int4') throw new GenerateUsageError(`--block-size applies to --precision int4 only (got --precision ${precision})`);
+    int4BlockSize = Number(v.get('--block-size'));
+    if (!isInt4BlockSize(int4BlockSize))
+      throw new GenerateUsageError(`--block-size needs one of ${INT4_BLOCK_SIZES.join(', ')}, got ${v.get('--block-size')}`);
+  }
+  const providers = (v.get('--provider') ?? 'cpu').split(',').filter((p) => p.trim());
+  try {
+    resolveProviders(providers);
+  } catch (e) {
+    if (e instanceof ProviderError) throw new GenerateUsageError(`--provider: ${e.message}`);
+    throw e;
+  }
   let blockBudgetBytes: number | undefined;
   const budget = v.get('--block-budget');
   if (budget !== undefined) {
@@ -121,6 +143,8 @@ export function parseGenerateArgs(argv: string[]): {
     out: path.resolve(out),
     region,
     precision,
+    int4BlockSize,
+    providers,
     blockBudgetBytes,
     threads: numbers.threads,
     params: {
@@ -169,7 +193,7 @@ export async function generateCommand(
   log: (s: string) => void,
   progress: (s: string) => void = (s) => process.stderr.write(s),
 ): Promise<number> {
-  const { params, out, threads, precision, blockBudgetBytes, region } = parseGenerateArgs(argv);
+  const { params, out, threads, precision, int4BlockSize, providers, blockBudgetBytes, region } = parseGenerateArgs(argv);
   if (region) {
     try {
       params.region = await regionInput({
@@ -187,7 +211,7 @@ export async function generateCommand(
   const abort = new AbortController();
   const onSigint = (): void => abort.abort();
   process.once('SIGINT', onSigint);
-  const gen = createGenerator({ threads, precision, blockBudgetBytes });
+  const gen = createGenerator({ threads, precision, int4BlockSize, providers, blockBudgetBytes });
   const t0 = performance.now();
   let last = t0;
   try {
@@ -205,7 +229,14 @@ export async function generateCommand(
       },
     });
     progress('\n');
-    const text = settingsText(params, path.basename(params.model));
+    log(
+      describeRun(
+        image.precision ?? precision,
+        image.provider ?? 'cpu',
+        precision === 'int4' ? (int4BlockSize ?? DEFAULT_INT4_BLOCK) : undefined,
+      ),
+    );
+    const text = settingsText(params, path.basename(params.model), image);
     if (region) {
       const m = region.mask;
       text.region = `${typeof m === 'string' ? `mask ${path.basename(m)}` : `rect ${m.x},${m.y} ${m.width}x${m.height}`} of ${path.basename(region.init)}, strength ${region.strength}`;
@@ -228,4 +259,16 @@ export async function generateCommand(
     process.off('SIGINT', onSigint);
     await gen.dispose();
   }
+}
+
+/** One line naming where the job ran and how its weights were stored. */
+export function describeRun(precision: string, provider: string, int4Block?: number): string {
+  const offered = offeredProviders()
+    .map((p) => p.name)
+    .join(', ');
+  let how = '';
+  if (precision === 'fp16' && provider === 'cpu')
+    how = ' (stored as fp16, widened to fp32 when the session loads: the CPU provider computes and holds them in fp32)';
+  else if (int4Block !== undefined) how = ' (MatMulNBits, 4-bit weights with a scale and zero point per block)';
+  return `Ran on the ${provider} execution provider, weights ${precision}${how}. This onnxruntime-node offers: ${offered}.`;
 }

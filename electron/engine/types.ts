@@ -49,6 +49,10 @@ export interface GeneratedImage {
   rgb: Uint8Array;
   /** Wall time of the job's stages in milliseconds. */
   timings: { encodeMs: number; denoiseMs: number; decodeMs: number };
+  /** How the transformer and text encoder weights were stored, e.g. "fp32", "int4 (block 32)". */
+  precision?: string;
+  /** The execution provider the transformer ran on (onnxruntime's name: cpu, cuda, webgpu, …). */
+  provider?: string;
 }
 
 export interface RunOptions {

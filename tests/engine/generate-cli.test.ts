@@ -99,7 +99,9 @@ describe('poster generate', () => {
     expect(small.code).toBe(1);
     expect(small.stderr).toMatch(/block budget is too small: .* at least \d+ bytes/);
     expect(existsSync(join(work, 'p-small.png'))).toBe(false);
-    expect((await poster([...base, '--precision', 'int4', '--out', int8])).stderr).toMatch(/--precision needs fp32 or int8/);
+    expect((await poster([...base, '--precision', 'int2', '--out', int8])).stderr).toMatch(
+      /--precision needs fp32, int8, int4, fp16, got int2/,
+    );
   }, 60_000);
 
   it('reports a broken model folder in words and writes nothing', async () => {

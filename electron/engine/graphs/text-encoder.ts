@@ -6,7 +6,7 @@
  *   layers_a_b  inputs_embeds [1,T,H], rope_cos/rope_sin [T,hd], attn_bias [1,1,T,T]
  *               -> hidden [1,T,H] (after the final norm when the group ends the stack)
  */
-import { GraphBuilder, type LinearPrecision } from '../onnx/graph.js';
+import { GraphBuilder, type LinearSpec } from '../onnx/graph.js';
 import { load, loadLinear, type WeightSource } from './weights.js';
 
 export interface TextEncoderShape {
@@ -37,7 +37,7 @@ export async function buildTextLayersGraph(
   src: WeightSource,
   first: number,
   end: number,
-  precision: LinearPrecision = 'fp32',
+  precision: LinearSpec = 'fp32',
 ): Promise<GraphBuilder> {
   const Hd = c.hidden_size;
   const nh = c.num_attention_heads;
@@ -46,7 +46,7 @@ export async function buildTextLayersGraph(
   const rep = nh / nkv;
   const pre = textPrefix(src);
   const g = new GraphBuilder(`qwen2_layers_${first}_${end}`);
-  g.linearPrecision = precision;
+  g.setLinear(precision);
   let x = g.input('inputs_embeds', [1, 't', Hd]);
   const cos = g.reshape(g.input('rope_cos', ['t', hd]), [-1, 1, hd]);
   const sin = g.reshape(g.input('rope_sin', ['t', hd]), [-1, 1, hd]);

@@ -11,7 +11,7 @@
  * The modulation vectors depend on the timestep only, so they are computed for every step of a
  * job at once (one batched matmul per group) and the blocks never hold those weights.
  */
-import { GraphBuilder, type LinearPrecision } from '../onnx/graph.js';
+import { GraphBuilder, type LinearSpec } from '../onnx/graph.js';
 import { load, loadLinear, type WeightSource } from './weights.js';
 
 export interface TransformerShape {
@@ -52,11 +52,11 @@ export async function buildModGraph(
   src: WeightSource,
   first: number,
   end: number,
-  precision: LinearPrecision = 'fp32',
+  precision: LinearSpec = 'fp32',
 ): Promise<GraphBuilder> {
   const D = innerDim(c);
   const g = new GraphBuilder(`qwen_mod_${first}_${end}`);
-  g.linearPrecision = precision;
+  g.setLinear(precision);
   const s = g.input('temb_silu', ['n', D]);
   const rows: string[] = [];
   for (let i = first; i < end; i++) {
@@ -180,12 +180,12 @@ export async function buildBlocksGraph(
   src: WeightSource,
   first: number,
   end: number,
-  precision: LinearPrecision = 'fp32',
+  precision: LinearSpec = 'fp32',
 ): Promise<GraphBuilder> {
   const D = innerDim(c);
   const half = c.attention_head_dim / 2;
   const g = new GraphBuilder(`qwen_blocks_${first}_${end}`);
-  g.linearPrecision = precision;
+  g.setLinear(precision);
   let img = g.input('img', [1, 'l', D]);
   let txt = g.input('txt', [1, 't', D]);
   const mods = g.input('mods', [end - first, 12 * D]);

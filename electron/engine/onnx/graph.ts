@@ -4,9 +4,25 @@
  * family needs. Graph builders in electron/engine/graphs describe each model part with it.
  */
 import { type AttributeValue, DataType, encodeModel, type ModelData, type NodeData, type TensorData, type ValueInfo } from './proto.js';
+import { DEFAULT_INT4_BLOCK, quantizeInt4, toHalfArray } from './quant.js';
 
 export type Dim = number | string;
-export type LinearPrecision = 'fp32' | 'int8';
+/** How Linear weights are stored: float32, int8 or int4 (weight-only), or float16 widened by a Cast. */
+export type LinearPrecision = 'fp32' | 'int8' | 'int4' | 'fp16';
+export const LINEAR_PRECISIONS: readonly LinearPrecision[] = ['fp32', 'int8', 'int4', 'fp16'];
+
+/** Options of the int4 format (see onnx/quant.ts). */
+export interface Int4Options {
+  /** Weights per scale along K: 16, 32, 64 or 128. */
+  blockSize: number;
+  /** A 4-bit zero point per block (min/max range) instead of a symmetric range around 0. */
+  asymmetric: boolean;
+}
+
+/** A precision, or a precision with its int4 format (graph builders take either). */
+export type LinearSpec = LinearPrecision | { precision: LinearPrecision; int4?: Int4Options };
+
+export const MS_DOMAIN = 'com.microsoft';
 export type AttrMap = Record<string, AttributeValue>;
 
 /** A float32 weight: its final layout (already transposed where the graph wants it). */
@@ -28,6 +44,9 @@ export class GraphBuilder {
 
   /** Weight-only precision of the Linear layers this graph builds. */
   linearPrecision: LinearPrecision = 'fp32';
+  /** Used when linearPrecision is int4. */
+  int4: Int4Options = { blockSize: DEFAULT_INT4_BLOCK, asymmetric: true };
+  private usesMsDomain = false;
 
   constructor(readonly name: string) {}
 
@@ -50,6 +69,23 @@ export class GraphBuilder {
   op(opType: string, inputs: string[], attributes?: AttrMap, hint?: string): string {
     const out = this.fresh(hint ?? opType.toLowerCase());
     this.nodes.push({ opType, inputs, outputs: [out], attributes });
+    return out;
+  }
+
+  /** Sets how this graph's Linear weights are stored. */
+  setLinear(spec: LinearSpec = 'fp32'): void {
+    if (typeof spec === 'string') this.linearPrecision = spec;
+    else {
+      this.linearPrecision = spec.precision;
+      if (spec.int4) this.int4 = spec.int4;
+    }
+  }
+
+  /** An operator of onnxruntime's com.microsoft contrib domain. */
+  msOp(opType: string, inputs: string[], attributes?: AttrMap, hint?: string): string {
+    const out = this.fresh(hint ?? opType.toLowerCase());
+    this.nodes.push({ opType, inputs, outputs: [out], attributes, domain: MS_DOMAIN });
+    this.usesMsDomain = true;
     return out;
   }
 
@@ -115,6 +151,10 @@ export class GraphBuilder {
   linear(x: string, prefix: string, weight: Weight, bias?: Weight): string {
     const [outDim, inDim] = weight.dims;
     if (outDim === undefined || inDim === undefined) throw new Error(`${prefix}: weight must be 2-D`);
+    if (this.linearPrecision === 'int4') {
+      const y = this.int4Linear(x, prefix, weight.data, outDim, inDim);
+      return bias ? this.add(y, this.weight(`${prefix}.bias`, bias)) : y;
+    }
     const t = new Float32Array(outDim * inDim);
     for (let o = 0; o < outDim; o++) {
       for (let i = 0; i < inDim; i++) t[i * outDim + o] = weight.data[o * inDim + i] as number;
@@ -122,7 +162,9 @@ export class GraphBuilder {
     const w =
       this.linearPrecision === 'int8'
         ? this.int8Weight(prefix, t, inDim, outDim)
-        : this.weight(`${prefix}.weight`, { dims: [inDim, outDim], data: t });
+        : this.linearPrecision === 'fp16'
+          ? this.fp16Weight(prefix, t, inDim, outDim)
+          : this.weight(`${prefix}.weight`, { dims: [inDim, outDim], data: t });
     const y = this.op('MatMul', [x, w], undefined, 'matmul');
     return bias ? this.add(y, this.weight(`${prefix}.bias`, bias)) : y;
   }
@@ -144,6 +186,40 @@ export class GraphBuilder {
     this.weight(`${prefix}.weight_scale`, { dims: [outDim], data: scale });
     this.inits.push({ name: `${prefix}.weight_zp`, dataType: DataType.INT8, dims: [outDim], bytes: new Uint8Array(outDim) });
     return this.op('DequantizeLinear', [`${prefix}.weight_q`, `${prefix}.weight_scale`, `${prefix}.weight_zp`], { axis: 1 });
+  }
+
+  /**
+   * Weight-only int4: W [N, K] in blocks of `int4.blockSize` along K (see onnx/quant.ts), multiplied
+   * by com.microsoft MatMulNBits, which dequantises block by block inside the kernel.
+   */
+  private int4Linear(x: string, prefix: string, w: Float32Array, N: number, K: number): string {
+    const { blockSize, asymmetric } = this.int4;
+    let q: ReturnType<typeof quantizeInt4>;
+    try {
+      q = quantizeInt4(w, N, K, blockSize, asymmetric);
+    } catch (err) {
+      throw new Error(`${prefix}: ${(err as Error).message}`);
+    }
+    const half = blockSize / 2;
+    this.inits.push({ name: `${prefix}.weight_q4`, dataType: DataType.UINT8, dims: [N, q.nBlocks, half], bytes: q.packed });
+    this.weight(`${prefix}.weight_scales`, { dims: [N * q.nBlocks], data: q.scales });
+    const inputs = [x, `${prefix}.weight_q4`, `${prefix}.weight_scales`];
+    if (q.zeroPoints) {
+      this.inits.push({ name: `${prefix}.weight_zp4`, dataType: DataType.UINT8, dims: [q.zeroPoints.length], bytes: q.zeroPoints });
+      inputs.push(`${prefix}.weight_zp4`);
+    }
+    return this.msOp('MatMulNBits', inputs, { K, N, bits: 4, block_size: blockSize }, 'matmul_q4');
+  }
+
+  /**
+   * float16 weight [in, out], widened to float32 by a Cast right before the MatMul. The file holds
+   * half the bytes; with the CPU provider onnxruntime folds the Cast when the session loads
+   * (checked with optimizedModelFilePath), so in memory and in compute it is float32 there.
+   */
+  private fp16Weight(prefix: string, t: Float32Array, inDim: number, outDim: number): string {
+    const h = toHalfArray(t);
+    this.inits.push({ name: `${prefix}.weight_f16`, dataType: DataType.FLOAT16, dims: [inDim, outDim], bytes: new Uint8Array(h.buffer) });
+    return this.op('Cast', [`${prefix}.weight_f16`], { to: DataType.FLOAT });
   }
 
   /** RMSNorm over the last axis: x / sqrt(mean(x^2) + eps) * w. */
@@ -231,6 +307,7 @@ export class GraphBuilder {
       inputs: this.inputs,
       outputs: this.outputs,
       opset: opts.opset ?? 17,
+      extraOpsets: this.usesMsDomain ? [{ domain: MS_DOMAIN, version: 1 }] : undefined,
     };
     return { model: encodeModel(data), data: opts.externalFile ? chunks : undefined };
   }

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { atomicWrite } from '../../store/atomic.js';
 import type { GraphBuilder } from '../onnx/graph.js';
+import { createOnProviders, type ProviderName } from './providers.js';
 
 /** Bump when a graph builder's output changes, so stale caches are not reused. */
 export const BUILDER_VERSION = 1;
@@ -23,6 +24,8 @@ export function cacheKey(parts: unknown): string {
 
 export interface SessionOptions {
   threads?: number;
+  /** Execution providers in order of preference (see providers.ts); default CPU. */
+  providers?: readonly ProviderName[];
 }
 
 export class GraphCache {
@@ -79,8 +82,7 @@ export class GraphCache {
 }
 
 export function openSession(path: string, opts: SessionOptions): Promise<ort.InferenceSession> {
-  return ort.InferenceSession.create(path, {
-    executionProviders: ['cpu'],
+  return createOnProviders(path, opts.providers ?? ['cpu'], {
     graphOptimizationLevel: 'all',
     intraOpNumThreads: opts.threads ?? 0,
     interOpNumThreads: 1,

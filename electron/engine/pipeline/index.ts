@@ -5,8 +5,10 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { LinearPrecision } from '../onnx/graph.js';
+import { INT4_BLOCK_SIZES, isInt4BlockSize } from '../onnx/quant.js';
 import type { GeneratedImage, GenerateParams, ImageGenerator, RunOptions } from '../types.js';
 import { loadPipelineModel } from './model.js';
+import { resolveProviders } from './providers.js';
 import { QwenImagePipeline } from './qwen-image.js';
 
 export interface GeneratorOptions {
@@ -14,6 +16,14 @@ export interface GeneratorOptions {
   threads?: number;
   /** Weight-only precision of the transformer blocks and text encoder (default fp32). */
   precision?: LinearPrecision;
+  /** int4 only: weights per scale along K, 16, 32, 64 or 128 (default 32). */
+  int4BlockSize?: number;
+  /**
+   * Execution providers in order of preference, e.g. ['cuda', 'webgpu', 'cpu'] (default CPU).
+   * Names this onnxruntime-node build does not offer are dropped; none offered is an error.
+   * A provider that fails to start falls through to the next; jobs name the one that ran.
+   */
+  providers?: readonly string[];
   /** Memory for transformer block weights; groups beyond it are streamed (see QwenImagePipeline). */
   blockBudgetBytes?: number;
   /** Where built graphs are kept; default `~/.poster-studio/engine/graph-cache` (POSTER_DATA_DIR overrides the root). */
@@ -26,6 +36,9 @@ export function defaultGraphCache(): string {
 }
 
 export function createGenerator(options: GeneratorOptions = {}): ImageGenerator {
+  const providers = resolveProviders(options.providers);
+  if (options.int4BlockSize !== undefined && !isInt4BlockSize(options.int4BlockSize))
+    throw new RangeError(`int4 block size must be one of ${INT4_BLOCK_SIZES.join(', ')}, got ${options.int4BlockSize}`);
   const pipelines = new Map<string, Promise<QwenImagePipeline>>();
   const pipelineFor = (dir: string, cacheDir?: string): Promise<QwenImagePipeline> => {
     let p = pipelines.get(dir);
@@ -36,6 +49,8 @@ export function createGenerator(options: GeneratorOptions = {}): ImageGenerator 
             cacheDir: cacheDir ?? options.cacheDir ?? defaultGraphCache(),
             threads: options.threads,
             precision: options.precision,
+            int4BlockSize: options.int4BlockSize,
+            providers,
             blockBudgetBytes: options.blockBudgetBytes,
           }),
       );

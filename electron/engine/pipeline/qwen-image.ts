@@ -16,11 +16,13 @@ import {
 } from '../graphs/transformer.js';
 import { buildVaeDecoderGraph, type VaeShape } from '../graphs/vae.js';
 import type { WeightSource } from '../graphs/weights.js';
-import type { GraphBuilder, LinearPrecision } from '../onnx/graph.js';
+import type { GraphBuilder, Int4Options, LinearPrecision } from '../onnx/graph.js';
+import { DEFAULT_INT4_BLOCK, INT4_BLOCK_SIZES, isInt4BlockSize } from '../onnx/quant.js';
 import { CancelledError, type GeneratedImage, type GenerateParams, type RunOptions } from '../types.js';
 import { cacheKey, f32Tensor, GraphCache, run } from './graph-cache.js';
 import { inpaint } from './inpaint.js';
 import { fitPreview, type PreviewProjection, previewRgb } from './preview.js';
+import { type ProviderName, providerOf } from './providers.js';
 import { nativeSize, resizeRgb } from './resize.js';
 import { Rng } from './rng.js';
 import { eulerStep, type FlowSchedulerConfig, flowMatchSchedule } from './scheduler.js';
@@ -56,6 +58,12 @@ export interface PipelineOptions {
   threads?: number;
   /** Weight-only precision of the transformer blocks, their modulation and the text encoder. */
   precision?: LinearPrecision;
+  /** int4 only: weights per scale along K (16, 32, 64, 128; default 32). */
+  int4BlockSize?: number;
+  /** int4 only: a zero point per block (default) or a symmetric range (for measurements). */
+  int4Asymmetric?: boolean;
+  /** Execution providers in order of preference; default CPU. */
+  providers?: readonly ProviderName[];
   /**
    * Memory for the transformer's block-group weights. Groups are kept resident in order while
    * they fit; the rest are streamed (opened from the graph cache when needed, the next one
@@ -105,12 +113,25 @@ export class QwenImagePipeline {
   placement: ('resident' | 'stream')[] | undefined;
   /** Streamed group loads so far (for tests and the plan's accounting). */
   streamLoads = 0;
+  /** int4 format of the quantised graphs. */
+  readonly int4: Int4Options;
+  /** The provider the transformer blocks last ran on. */
+  provider: string | undefined;
+  /** How the quantisable Linear weights are stored. */
+  private readonly linearSpec: { precision: LinearPrecision; int4?: Int4Options };
 
   constructor(
     readonly model: QwenImageModel,
     private readonly opts: PipelineOptions,
   ) {
-    const key = cacheKey({ hashes: model.hashes, precision: opts.precision ?? 'fp32', group: opts.blockGroup ?? 0 });
+    const precision = opts.precision ?? 'fp32';
+    const blockSize = opts.int4BlockSize ?? DEFAULT_INT4_BLOCK;
+    if (!isInt4BlockSize(blockSize))
+      throw new RangeError(`int4 block size must be one of ${INT4_BLOCK_SIZES.join(', ')}, got ${blockSize}`);
+    this.int4 = { blockSize, asymmetric: opts.int4Asymmetric ?? true };
+    const quant = precision === 'int4' ? this.int4 : undefined;
+    this.linearSpec = { precision, int4: quant };
+    const key = cacheKey({ hashes: model.hashes, precision, quant, group: opts.blockGroup ?? 0 });
     this.cache = new GraphCache(`${opts.cacheDir}/${key}`);
     const n = model.transformer.num_layers;
     const D = innerDim(model.transformer);
@@ -133,9 +154,13 @@ export class QwenImagePipeline {
   async session(name: string, component: Component, build: (src: WeightSource) => Promise<GraphBuilder>): Promise<ort.InferenceSession> {
     const hit = this.sessions.get(name);
     if (hit) return hit;
-    const s = await this.cache.session(name, async () => build(await this.source(component)), { threads: this.opts.threads });
+    const s = await this.cache.session(name, async () => build(await this.source(component)), this.sessionOpts());
     this.sessions.set(name, s);
     return s;
+  }
+
+  private sessionOpts(): { threads?: number; providers?: readonly ProviderName[] } {
+    return { threads: this.opts.threads, providers: this.opts.providers };
   }
 
   // ---- stage 1: prompt ---------------------------------------------------------------------
@@ -156,7 +181,7 @@ export class QwenImagePipeline {
     const hd = te.hidden_size / te.num_attention_heads;
     const rope = textRope(ids.length, hd, te.rope_theta);
     const layers = await this.session('text_encoder', 'text_encoder', (s) =>
-      buildTextLayersGraph(te, s, 0, te.num_hidden_layers, this.opts.precision),
+      buildTextLayersGraph(te, s, 0, te.num_hidden_layers, this.linearSpec),
     );
     const T = ids.length;
     const out = await run(layers, {
@@ -180,7 +205,7 @@ export class QwenImagePipeline {
     const t = await run(time, { tproj: f32Tensor(tproj, [N, 256]) });
     const mods: Float32Array[] = [];
     for (const [a, b] of this.groups) {
-      const mod = await this.session(`mod_${a}_${b}`, 'transformer', (s) => buildModGraph(c, s, a, b, this.opts.precision));
+      const mod = await this.session(`mod_${a}_${b}`, 'transformer', (s) => buildModGraph(c, s, a, b, this.linearSpec));
       mods.push((await run(mod, { temb_silu: f32Tensor(t.temb_silu as Float32Array, [N, D]) })).mods as Float32Array);
     }
     return { mods, outMod: t.out_mod as Float32Array };
@@ -244,7 +269,7 @@ export class QwenImagePipeline {
     for (const [gi, [a, b]] of this.groups.entries()) {
       const name = this.blocksName(gi);
       const src = await this.source('transformer');
-      await this.cache.ensure(name, () => buildBlocksGraph(c, src, a, b, this.opts.precision));
+      await this.cache.ensure(name, () => buildBlocksGraph(c, src, a, b, this.linearSpec));
       sizes.push(this.cache.weightBytes(name));
     }
     const budget = this.opts.blockBudgetBytes;
@@ -285,7 +310,7 @@ export class QwenImagePipeline {
     const state = passes.map(() => ({ x: img, y: undefined as Float32Array | undefined }));
     const open = (gi: number): Promise<ort.InferenceSession> => {
       this.streamLoads += 1;
-      return this.cache.open(this.blocksName(gi), { threads: this.opts.threads });
+      return this.cache.open(this.blocksName(gi), this.sessionOpts());
     };
     const nextStreamed = (from: number): number => placement.findIndex((p, i) => i >= from && p === 'stream');
     let prefetch: { gi: number; session: Promise<ort.InferenceSession> } | undefined;
@@ -293,11 +318,12 @@ export class QwenImagePipeline {
       const k = b - a;
       let session: ort.InferenceSession;
       if (placement[gi] === 'resident') {
-        session = await this.session(this.blocksName(gi), 'transformer', (src) => buildBlocksGraph(c, src, a, b, this.opts.precision));
+        session = await this.session(this.blocksName(gi), 'transformer', (src) => buildBlocksGraph(c, src, a, b, this.linearSpec));
       } else {
         session = prefetch?.gi === gi ? await prefetch.session : await open(gi);
         prefetch = undefined;
       }
+      this.provider = providerOf(session) ?? this.provider;
       // Load the next streamed group while this one computes.
       const next = nextStreamed(gi + 1);
       if (next >= 0 && !prefetch) prefetch = { gi: next, session: open(next) };
@@ -408,6 +434,11 @@ export class QwenImagePipeline {
       height: asked.height,
       rgb,
       timings: { encodeMs: t1 - t0, denoiseMs: t2 - t1, decodeMs: performance.now() - t2 },
+      precision:
+        this.linearSpec.precision === 'int4'
+          ? `int4 (block ${this.int4.blockSize}${this.int4.asymmetric ? '' : ', symmetric'})`
+          : this.linearSpec.precision,
+      provider: this.provider,
     };
   }
 

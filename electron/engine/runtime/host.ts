@@ -56,7 +56,13 @@ export class ProcessExecutor implements JobExecutor {
       env: {
         ...process.env,
         ELECTRON_RUN_AS_NODE: '1',
-        POSTER_ENGINE_CONFIG: JSON.stringify({ threads: this.config.threads, cacheDir: this.config.cacheDir } satisfies WorkerConfig),
+        POSTER_ENGINE_CONFIG: JSON.stringify({
+          threads: this.config.threads,
+          cacheDir: this.config.cacheDir,
+          precision: this.config.precision,
+          int4BlockSize: this.config.int4BlockSize,
+          providers: this.config.providers,
+        } satisfies WorkerConfig),
       },
     });
     const engine: Engine = { child, pending: new Map(), dead: false };

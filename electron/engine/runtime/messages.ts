@@ -1,3 +1,4 @@
+import type { LinearPrecision } from '../onnx/graph.js';
 import type { GeneratedImage, GenerateParams, StepProgress } from '../types.js';
 
 /** Host -> engine worker. */
@@ -12,4 +13,10 @@ export type FromWorker =
 export interface WorkerConfig {
   threads?: number;
   cacheDir?: string;
+  /** Weight precision of the transformer and text encoder: fp32 (default), fp16, int8, int4. */
+  precision?: LinearPrecision;
+  /** int4 block size (16, 32, 64, 128). */
+  int4BlockSize?: number;
+  /** Execution providers in order of preference (default CPU). */
+  providers?: string[];
 }

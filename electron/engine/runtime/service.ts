@@ -19,6 +19,7 @@ import { importModel, openModel, readManifest } from '../model/manifest.js';
 import { RegionError } from '../pipeline/inpaint.js';
 import type { GeneratedImage, GenerateParams, RegionInput, StepProgress } from '../types.js';
 import { ProcessExecutor } from './host.js';
+import type { WorkerConfig } from './messages.js';
 import { deleteModelFiles, type ModelPlan, type PlanRequest, planForModel, SettingsFile, storedPrecision } from './model-admin.js';
 import { EngineQueue, type JobEvent, type JobExecutor, type JobInfo } from './queue.js';
 import { regionInput } from './region.js';
@@ -38,6 +39,8 @@ export interface EngineServiceOptions {
   emitModelProgress?: (event: EngineModelProgress) => void;
   executor?: JobExecutor;
   threads?: number;
+  /** Weight precision, int4 block size and execution providers for the engine process. */
+  engine?: Pick<WorkerConfig, 'precision' | 'int4BlockSize' | 'providers'>;
 }
 
 export type GenerateRequest = Omit<GenerateParams, 'model' | 'width' | 'height' | 'region'> & {
@@ -69,7 +72,8 @@ export class EngineService {
   private readonly settings: SettingsFile;
 
   constructor(private readonly opts: EngineServiceOptions) {
-    this.executor = opts.executor ?? new ProcessExecutor({ threads: opts.threads, cacheDir: join(opts.dataDir, 'graph-cache') });
+    this.executor =
+      opts.executor ?? new ProcessExecutor({ ...opts.engine, threads: opts.threads, cacheDir: join(opts.dataDir, 'graph-cache') });
     this.queue = new EngineQueue(this.executor);
     this.settings = new SettingsFile(join(opts.dataDir, 'settings.json'));
     // An event that cannot be turned into a UI event (a bad preview, say) must not become an unhandled rejection.
@@ -122,7 +126,7 @@ export class EngineService {
   private async store(job: JobInfo, image: GeneratedImage): Promise<{ sha256: string; width: number; height: number }> {
     const p = job.params;
     const region = this.regionOf(job);
-    const text = settingsText(p, this.summary(job).model);
+    const text = settingsText(p, this.summary(job).model, image);
     if (region) text.region = region.text;
     const png = this.opts.encodePng(image.rgb, image.width, image.height, text);
     const { sha256 } = await this.opts.storeImage(`${region ? 'region' : 'generated'}-${p.seed}.png`, png);

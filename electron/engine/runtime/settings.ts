@@ -2,13 +2,18 @@
  * What a generated PNG says about how it was made: the same text chunks from the CLI and from the
  * app, so an image can be reproduced from its own file.
  */
-import type { GenerateParams } from '../types.js';
+import type { GeneratedImage, GenerateParams } from '../types.js';
 
 /** Bump with any change that gives different pixels for the same settings and weights. */
 export const ENGINE_VERSION = 'poster-engine 1 (qwen-image, onnxruntime-node cpu)';
 
-export function settingsText(params: GenerateParams, modelName: string): Record<string, string> {
-  return {
+/** `ran`: the job's result, for the weight precision and execution provider it ran with. */
+export function settingsText(
+  params: GenerateParams,
+  modelName: string,
+  ran?: Pick<GeneratedImage, 'precision' | 'provider'>,
+): Record<string, string> {
+  const text: Record<string, string> = {
     Software: 'Poster Studio',
     prompt: params.prompt,
     negative_prompt: params.negativePrompt,
@@ -19,4 +24,7 @@ export function settingsText(params: GenerateParams, modelName: string): Record<
     model: modelName,
     engine: ENGINE_VERSION,
   };
+  if (ran?.precision) text.precision = ran.precision;
+  if (ran?.provider) text.provider = ran.provider;
+  return text;
 }
