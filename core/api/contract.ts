@@ -3,6 +3,7 @@
 // the schemas here before a handler runs.
 import { z } from 'zod';
 import { type Asset, type PosterDocument, Sha256 } from '../document/schema';
+import { MAX_PAINT_TEXT } from '../paint-text';
 import type { DiffOp } from '../text-diff';
 import type { API_EVENTS, ApiMethod } from './names';
 
@@ -83,6 +84,8 @@ export const ApiArgs = {
       .min(0)
       .max(2 ** 32 - 1),
     model: ModelRef,
+    /** Words the model should paint in the image (quoted into the prompt by the engine). */
+    paintText: z.string().trim().max(MAX_PAINT_TEXT, `at most ${MAX_PAINT_TEXT} characters of text to paint`).optional(),
   }),
   'engine.cancel': z.strictObject({ jobId: JobId }),
   'engine.jobs': z.strictObject({}),
@@ -114,6 +117,8 @@ export interface EngineJob {
   cfg: number;
   seed: number;
   model: string;
+  /** The text the job asked the model to paint, if any. */
+  paintText?: string;
   error?: string;
 }
 
@@ -198,6 +203,8 @@ export interface TextCheckResult {
   /** 0..1, character accuracy over the normalised texts. */
   accuracy: number;
   diff: DiffOp[];
+  /** The lines OCR found, with their boxes in the image's pixels (corners TL, TR, BR, BL). */
+  lines: { text: string; score: number; box: number[][] }[];
 }
 
 export type ApiArgsOf<M extends ApiMethod> = z.infer<(typeof ApiArgs)[M]>;

@@ -9,6 +9,7 @@ import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { basename, isAbsolute, join, normalize } from 'node:path';
 import type { EngineJobEvent, EngineJob as JobSummary, EngineModel as ModelSummary } from '../../../core/api/contract.js';
 import { importModel, openModel, readManifest } from '../model/manifest.js';
+import type { TextCheck } from '../text-check/index.js';
 import type { GeneratedImage, GenerateParams, StepProgress } from '../types.js';
 import { ProcessExecutor } from './host.js';
 import { EngineQueue, type JobEvent, type JobExecutor, type JobInfo } from './queue.js';
@@ -64,6 +65,7 @@ export class EngineService {
       cfg: p.cfg,
       seed: p.seed,
       model,
+      ...(p.paintText ? { paintText: p.paintText } : {}),
       error: job.error,
     };
   }
@@ -144,6 +146,16 @@ export class EngineService {
   async generate(req: GenerateRequest): Promise<string> {
     const model = await this.resolveModel(req.model);
     return this.queue.enqueue({ ...req, model });
+  }
+
+  /**
+   * What OCR reads in a PNG against `expected`. Runs in the engine process (the executor's), never
+   * in this one: OCR takes a second or more of CPU an image.
+   */
+  async textCheck(png: Uint8Array, expected: string): Promise<TextCheck> {
+    const checker = this.executor as JobExecutor & { textCheck?: (png: Uint8Array, expected: string) => Promise<TextCheck> };
+    if (!checker.textCheck) throw new Error('This engine runs without an engine process and cannot check text.');
+    return checker.textCheck(png, expected);
   }
 
   cancel(jobId: string): boolean {
