@@ -73,7 +73,7 @@ describe('text check', () => {
       const png = await renderLine('出口 EXIT 春节快乐', size);
       const check = await checkPaintedText(png, '出口 EXIT 春节快乐');
       expect(check.accuracy).toBe(1);
-      const px = { w: png.readUInt32BE(16), h: png.readUInt32BE(20) };
+      const px = { w: Buffer.from(png).readUInt32BE(16), h: Buffer.from(png).readUInt32BE(20) };
       const place = paintedTextPlace(check.lines, { x: -3, y: -3, width: 206, height: 56 }, px.w, px.h);
       expect(place.found).toBe(true);
       expect(place.fontSize / size).toBeGreaterThan(0.85);

@@ -153,7 +153,8 @@ export class ProcessExecutor implements JobExecutor {
       const id = `check-${++checkCounter}`;
       engine.checks.set(id, { resolve, reject });
       engine.child.send({ type: 'textCheck', id, png, expected } satisfies ToWorker, (err) => {
-        if (err && engine.checks.delete(id)) reject(new Error(`The image engine could not take the text check (${err.message}); try again.`));
+        if (err && engine.checks.delete(id))
+          reject(new Error(`The image engine could not take the text check (${err.message}); try again.`));
       });
     });
   }

@@ -5,10 +5,12 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import type { EngineJobEvent, EngineModel, PosterApi } from '../../../core/api/contract';
 import { createImageFor } from '../../../core/document/factory';
 import type { Asset, Page } from '../../../core/document/schema';
+import { MAX_PAINT_TEXT } from '../../../core/paint-text';
 import type { ImageCache } from '../canvas/image-cache';
 import { useEditor } from '../hooks';
 import { useI18n } from '../i18n';
 import type { EditorStore } from '../state/editor-store';
+import { retryJobs, TextCheckView } from './TextCheckView';
 
 interface JobView {
   event: EngineJobEvent;
@@ -42,6 +44,7 @@ export function GeneratePanel({
   const [models, setModels] = useState<EngineModel[] | null>(null);
   const [prompt, setPrompt] = useState('');
   const [negative, setNegative] = useState('');
+  const [paintText, setPaintText] = useState('');
   const [steps, setSteps] = useState(20);
   const [cfg, setCfg] = useState(4);
   const [seed, setSeed] = useState(randomSeed);
@@ -66,7 +69,7 @@ export function GeneratePanel({
         setJobs((list) =>
           list.map((j) => (j.event.job.id === event.job.id ? { ...j, event: { ...event, preview: event.preview ?? j.event.preview } } : j)),
         );
-        if (event.image) void placeRef.current(event);
+        if (event.image && !retryJobs.has(event.job.id)) void placeRef.current(event);
       }),
     [api],
   );
@@ -124,6 +127,7 @@ export function GeneratePanel({
         cfg,
         seed,
         model: model.id,
+        ...(paintText.trim() ? { paintText: paintText.trim() } : {}),
       });
       if (frame) jobsTarget.set(jobId, frame.id);
       setJobs((list) => [
@@ -141,6 +145,7 @@ export function GeneratePanel({
               cfg,
               seed,
               model: model.id,
+              ...(paintText.trim() ? { paintText: paintText.trim() } : {}),
             },
           },
           target: frame?.id,
@@ -176,6 +181,16 @@ export function GeneratePanel({
       <label className="field">
         <span>{t('negativePrompt')}</span>
         <input data-testid="gen-negative" value={negative} onChange={(e) => setNegative(e.target.value)} />
+      </label>
+      <label className="field">
+        <span>{t('paintText')}</span>
+        <input
+          data-testid="gen-paint-text"
+          maxLength={MAX_PAINT_TEXT}
+          value={paintText}
+          onChange={(e) => setPaintText(e.target.value)}
+          placeholder={t('paintTextHint')}
+        />
       </label>
       <div className="field">
         <span>{t('generateSize')}</span>
@@ -246,6 +261,7 @@ export function GeneratePanel({
                 {t('cancel')}
               </button>
             )}
+            <TextCheckView api={api} store={store} images={images} report={report} event={j.event} />
           </li>
         ))}
       </ul>
