@@ -29,9 +29,9 @@ describe('text check (web mode)', () => {
     expect(accuracy).toBeLessThan(1); // the tiny model paints no legible Chinese
     expect(await page.textContent('[data-testid=tc-accuracy]')).toBe(`${Math.round(accuracy * 1000) / 10}%`);
     expect((await page.textContent('[data-testid=tc-read]'))?.length).toBeGreaterThan(0);
-    const runs = await page.locator('[data-testid=tc-diff] [data-op]').evaluateAll((els) =>
-      els.map((e) => ({ op: (e as HTMLElement).dataset.op, text: e.textContent ?? '' })),
-    );
+    const runs = await page
+      .locator('[data-testid=tc-diff] [data-op]')
+      .evaluateAll((els) => els.map((e) => ({ op: (e as HTMLElement).dataset.op, text: e.textContent ?? '' })));
     // The asked-for side of the diff spells the text to paint, and something is marked as not matching.
     expect(
       runs

@@ -248,8 +248,10 @@ export function TextCheckView({
   return (
     <div className="text-check" data-testid="text-check" data-accuracy={check.accuracy}>
       <div>
-        {t('textCheckRead')} <q data-testid="tc-read">{check.read || t('textCheckNothing')}</q> ·{' '}
+        {t('textCheckRead')}{' '}
+        {check.read ? <q data-testid="tc-read">{check.read}</q> : <span data-testid="tc-read">{t('textCheckNothing')}</span>} ·{' '}
         <strong data-testid="tc-accuracy">{pct(check.accuracy)}</strong>
+        {current.seed !== job.seed && <span data-testid="tc-best-seed"> · {t('textRetryBest', { seed: current.seed })}</span>}
       </div>
       <div className="tc-diff" data-testid="tc-diff" title={t('textCheckLegend')}>
         {check.diff.map((d, i) =>
