@@ -1,11 +1,12 @@
 // `poster generate`: text to image with the local engine, headless.
-//   poster generate --prompt TEXT [--negative TEXT] [--size WxH] [--steps N] [--cfg X] [--seed N]
+//   poster generate --prompt TEXT [--text WORDS] [--negative TEXT] [--size WxH] [--steps N] [--cfg X] [--seed N]
 //                   [--model DIR] [--threads N] --out image.png
 // Progress on stderr; the settings go into the PNG as text chunks; Ctrl+C cancels and leaves no
 // partial file.
 import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { MAX_PAINT_TEXT } from '../../core/paint-text';
 import type { LinearPrecision } from '../engine/onnx/graph';
 import { createGenerator } from '../engine/pipeline/index';
 import { parseBytes } from '../engine/plan/budget';
@@ -17,7 +18,7 @@ import { bundledModelDir } from '../store/resources';
 
 export class GenerateUsageError extends Error {}
 
-export const GENERATE_USAGE = `poster generate --prompt TEXT [--negative TEXT] [--size WxH] [--steps N] [--cfg X] [--seed N] [--model DIR] [--threads N] [--precision fp32|int8] [--block-budget 2G] --out image.png`;
+export const GENERATE_USAGE = `poster generate --prompt TEXT [--text WORDS] [--negative TEXT] [--size WxH] [--steps N] [--cfg X] [--seed N] [--model DIR] [--threads N] [--precision fp32|int8] [--block-budget 2G] --out image.png`;
 
 function num(name: string, v: string | undefined, ok: (n: number) => boolean, what: string): number {
   const n = Number(v);
@@ -35,6 +36,7 @@ export function parseGenerateArgs(argv: string[]): {
   const v = new Map<string, string>();
   const known = [
     '--prompt',
+    '--text',
     '--negative',
     '--size',
     '--steps',
@@ -55,6 +57,9 @@ export function parseGenerateArgs(argv: string[]): {
   }
   const prompt = v.get('--prompt');
   if (!prompt?.trim()) throw new GenerateUsageError('--prompt is required');
+  const paintText = v.get('--text')?.trim();
+  if (paintText && paintText.length > MAX_PAINT_TEXT)
+    throw new GenerateUsageError(`--text: at most ${MAX_PAINT_TEXT} characters of text to paint, got ${paintText.length}`);
   const out = v.get('--out');
   if (!out || !/\.png$/i.test(out)) throw new GenerateUsageError('--out FILE.png is required');
   const size = (v.get('--size') ?? '512x512').match(/^(\d+)x(\d+)$/i);
@@ -112,6 +117,7 @@ export function parseGenerateArgs(argv: string[]): {
       cfg: numbers.cfg,
       seed: numbers.seed,
       model,
+      ...(paintText ? { paintText } : {}),
     },
   };
 }

@@ -11,6 +11,7 @@ import { createText } from '../../core/document/factory';
 import { promptWithText } from '../../core/paint-text';
 import { type RetryAttempt, type RetryImage, retryUntilMatch } from '../../core/text-retry';
 import { type Backend, createBackend } from '../../electron/api/backend';
+import { parseGenerateArgs } from '../../electron/cli/generate';
 import { main } from '../../electron/cli/poster';
 import { readPngText } from '../../electron/export/png-stream';
 import { docWith } from '../helpers/fixtures';
@@ -158,5 +159,10 @@ describe('retry until the painted text matches', () => {
     expect(promptWithText('a sign', 'say "hi"')).toBe('a sign, with the text “say "hi"”');
     expect(promptWithText('a sign', undefined)).toBe('a sign');
     expect(promptWithText('a sign', '  ')).toBe('a sign');
+    // The command line takes it too (--text), with the same limit as the app.
+    const args = ['--prompt', 'a sign', '--out', path.join(dir, 'x.png')];
+    expect(parseGenerateArgs([...args, '--text', ' 出口 ']).params.paintText).toBe('出口');
+    expect(parseGenerateArgs(args).params.paintText).toBeUndefined();
+    expect(() => parseGenerateArgs([...args, '--text', '字'.repeat(201)])).toThrow(/at most 200 characters/);
   });
 });
