@@ -152,7 +152,7 @@ describe('retry until the painted text matches', () => {
     ).rejects.toThrow(/from 1 to 20/);
   }, 120_000);
 
-  it('quotes the text to paint into the prompt the way Qwen-Image expects', () => {
+  it('quotes the text to paint into the prompt the way Qwen-Image expects', async () => {
     expect(promptWithText('red festive poster', '春节快乐')).toBe('red festive poster, with the text "春节快乐"');
     expect(promptWithText('红色海报，', ' 春节快乐 ')).toBe('红色海报, with the text "春节快乐"');
     expect(promptWithText('a sign that says "EXIT"', 'EXIT')).toBe('a sign that says "EXIT"');
@@ -164,5 +164,20 @@ describe('retry until the painted text matches', () => {
     expect(parseGenerateArgs([...args, '--text', ' 出口 ']).params.paintText).toBe('出口');
     expect(parseGenerateArgs(args).params.paintText).toBeUndefined();
     expect(() => parseGenerateArgs([...args, '--text', '字'.repeat(201)])).toThrow(/at most 200 characters/);
+    // So does the API, and a refused request queues nothing.
+    const before = (await call<unknown[]>('engine.jobs', {})).length;
+    const res = await backend.dispatch('engine.generate', {
+      prompt: 'a sign',
+      negativePrompt: '',
+      width: 64,
+      height: 64,
+      steps: 1,
+      cfg: 1,
+      seed: 1,
+      model: 'default',
+      paintText: '字'.repeat(201),
+    });
+    expect(res).toMatchObject({ ok: false, error: { code: 'bad-request', message: expect.stringMatching(/at most 200 characters/) } });
+    expect(await call<unknown[]>('engine.jobs', {})).toHaveLength(before);
   });
 });
