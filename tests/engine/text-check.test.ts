@@ -9,7 +9,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createText } from '../../core/document/factory';
 import { diffChars } from '../../core/text-diff';
-import { paintedTextPlace } from '../../core/text-replace';
+import { paintedTextPlace, vectorTextElements } from '../../core/text-replace';
 import { createBackend } from '../../electron/api/backend';
 import { main } from '../../electron/cli/poster';
 import { ProcessExecutor } from '../../electron/engine/runtime/host';
@@ -84,6 +84,12 @@ describe('text check', () => {
       expect(place.y).toBeLessThan(10 + ((size * 25.4) / 72) * 0.5);
       // The line is about as wide as the typeset text: 4 CJK ems plus "EXIT" and two spaces.
       expect(place.width).toBeGreaterThan((((size * 25.4) / 72) * 6) / 1.2);
+      // The replacement: a cover exactly over the place, then the exact text at that size on top.
+      const [cover, text] = vectorTextElements('出口 EXIT 春节快乐', place, { cover: '#ffffff', color: '#1a1a1a' });
+      expect(cover).toMatchObject({ type: 'shape', fill: '#ffffff', x: place.x, y: place.y, width: place.width, height: place.height });
+      expect(text).toMatchObject({ type: 'text', runs: [{ text: '出口 EXIT 春节快乐' }], x: place.x, y: place.y });
+      expect(text?.type === 'text' && text.style.fontSize).toBeCloseTo(place.fontSize, 0);
+      expect(text?.type === 'text' && text.style.cjkFamily).toBe('Noto Sans SC');
     }
   }, 60_000);
 
