@@ -93,6 +93,32 @@ describe('text check', () => {
     }
   }, 60_000);
 
+  it('puts the vector text in a band across the middle of the image when OCR found nothing', () => {
+    const image = { x: 20, y: 30, width: 100, height: 200 };
+    const place = paintedTextPlace([], image, 512, 1024);
+    expect(place).toMatchObject({ found: false, x: 30, width: 80, height: 20, y: 30 + 90 });
+    // A degenerate box (a point) counts as nothing found.
+    expect(
+      paintedTextPlace(
+        [
+          {
+            text: 'x',
+            score: 0.9,
+            box: [
+              [5, 5],
+              [5, 5],
+              [5, 5],
+              [5, 5],
+            ],
+          },
+        ],
+        image,
+        512,
+        1024,
+      ).found,
+    ).toBe(false);
+  });
+
   it('diffs missing, extra and wrong characters', () => {
     expect(diffChars('出口EXIT', '出EXITS')).toEqual([
       { op: 'same', text: '出' },
