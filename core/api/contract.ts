@@ -3,6 +3,7 @@
 // the schemas here before a handler runs.
 import { z } from 'zod';
 import { type Asset, type PosterDocument, Sha256 } from '../document/schema';
+import { MAX_PAINT_TEXT } from '../paint-text';
 import type { DiffOp } from '../text-diff';
 import type { API_EVENTS, ApiMethod } from './names';
 
@@ -114,6 +115,8 @@ export const ApiArgs = {
         .max(2 ** 32 - 1),
       model: ModelRef,
       region: GenerateRegion.optional(),
+      /** Words the model should paint in the image (quoted into the prompt by the engine). */
+      paintText: z.string().trim().max(MAX_PAINT_TEXT, `at most ${MAX_PAINT_TEXT} characters of text to paint`).optional(),
     })
     .refine((a) => a.region !== undefined || (a.width !== undefined && a.height !== undefined), {
       message: 'give width and height (or a region of an existing image to regenerate)',
@@ -194,6 +197,8 @@ export interface EngineJob {
   cfg: number;
   seed: number;
   model: string;
+  /** The text the job asked the model to paint, if any. */
+  paintText?: string;
   error?: string;
   /** A region job: the sha256 of the image it repaints (the result is a new asset of the same size). */
   regionOf?: string;
@@ -289,6 +294,8 @@ export interface TextCheckResult {
   /** 0..1, character accuracy over the normalised texts. */
   accuracy: number;
   diff: DiffOp[];
+  /** The lines OCR found, with their boxes in the image's pixels (corners TL, TR, BR, BL). */
+  lines: { text: string; score: number; box: number[][] }[];
 }
 
 export type ApiArgsOf<M extends ApiMethod> = z.infer<(typeof ApiArgs)[M]>;

@@ -9,7 +9,6 @@ import { FontError } from '../../core/typeset/font';
 import { ModelError } from '../engine/model/errors';
 import { RegionError } from '../engine/pipeline/inpaint';
 import { EngineRequestError, type EngineService } from '../engine/runtime/service';
-import { checkPaintedText } from '../engine/text-check/index';
 import type { AppData } from '../store/app-data';
 import type { AssetStore } from '../store/asset-store';
 import type { FontLibrary } from '../store/font-library';
@@ -139,7 +138,7 @@ export function createHandlers(ctx: BackendContext): Handlers {
     'engine.textCheck': async ({ sha256, expected }) => {
       const a = ctx.assets.get(sha256);
       if (!a) throw new ApiError('not-found', `No image ${sha256.slice(0, 12)}… in this session.`);
-      return checkPaintedText(a.bytes, expected);
+      return ctx.engine.textCheck(a.bytes, expected);
     },
   };
 }

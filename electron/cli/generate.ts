@@ -1,5 +1,5 @@
 // `poster generate`: text to image with the local engine, headless.
-//   poster generate --prompt TEXT [--negative TEXT] [--size WxH] [--steps N] [--cfg X] [--seed N]
+//   poster generate --prompt TEXT [--text WORDS] [--negative TEXT] [--size WxH] [--steps N] [--cfg X] [--seed N]
 //                   [--model DIR] [--threads N] [--precision fp32|fp16|int8|int4] [--block-size N]
 //                   [--provider cuda,webgpu,cpu] --out image.png
 //   poster generate --init in.png --mask x,y,w,h|mask.png [--strength S] --prompt TEXT ... --out out.png
@@ -10,6 +10,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { MAX_PAINT_TEXT } from '../../core/paint-text';
 import { LINEAR_PRECISIONS, type LinearPrecision } from '../engine/onnx/graph';
 import { DEFAULT_INT4_BLOCK, INT4_BLOCK_SIZES, isInt4BlockSize } from '../engine/onnx/quant';
 import { createGenerator } from '../engine/pipeline/index';
@@ -25,7 +26,7 @@ import { bundledModelDir } from '../store/resources';
 
 export class GenerateUsageError extends Error {}
 
-export const GENERATE_USAGE = `poster generate --prompt TEXT [--negative TEXT] [--size WxH] [--steps N] [--cfg X] [--seed N] [--model DIR] [--threads N] [--precision fp32|fp16|int8|int4] [--block-size 16|32|64|128] [--provider cuda,webgpu,cpu] [--block-budget 2G] [--init in.png --mask x,y,w,h|mask.png [--strength 0-1]] --out image.png`;
+export const GENERATE_USAGE = `poster generate --prompt TEXT [--text WORDS] [--negative TEXT] [--size WxH] [--steps N] [--cfg X] [--seed N] [--model DIR] [--threads N] [--precision fp32|fp16|int8|int4] [--block-size 16|32|64|128] [--provider cuda,webgpu,cpu] [--block-budget 2G] [--init in.png --mask x,y,w,h|mask.png [--strength 0-1]] --out image.png`;
 
 /** A region to regenerate, as given on the command line (read and checked by generateCommand). */
 export interface RegionArgs {
@@ -53,6 +54,7 @@ export function parseGenerateArgs(argv: string[]): {
   const v = new Map<string, string>();
   const known = [
     '--prompt',
+    '--text',
     '--negative',
     '--size',
     '--steps',
@@ -78,6 +80,9 @@ export function parseGenerateArgs(argv: string[]): {
   }
   const prompt = v.get('--prompt');
   if (!prompt?.trim()) throw new GenerateUsageError('--prompt is required');
+  const paintText = v.get('--text')?.trim();
+  if (paintText && paintText.length > MAX_PAINT_TEXT)
+    throw new GenerateUsageError(`--text: at most ${MAX_PAINT_TEXT} characters of text to paint, got ${paintText.length}`);
   const out = v.get('--out');
   if (!out || !/\.png$/i.test(out)) throw new GenerateUsageError('--out FILE.png is required');
   const region = parseRegionArgs(v);
@@ -156,6 +161,7 @@ export function parseGenerateArgs(argv: string[]): {
       cfg: numbers.cfg,
       seed: numbers.seed,
       model,
+      ...(paintText ? { paintText } : {}),
     },
   };
 }

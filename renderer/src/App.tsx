@@ -17,6 +17,7 @@ import { LayersPanel } from './panels/LayersPanel';
 import { ModelManager } from './panels/ModelManager';
 import { PropertiesPanel } from './panels/PropertiesPanel';
 import { QueuePanel } from './panels/QueuePanel';
+import { TextCheckView } from './panels/TextCheckView';
 import { Toolbar } from './panels/Toolbar';
 import { AppController } from './state/app-controller';
 import { EditorStore } from './state/editor-store';
@@ -204,7 +205,18 @@ export function App({ api }: { api: PosterApi }) {
               openModels={() => setModelsOpen(true)}
               recorder={recorder}
             />
-            <QueuePanel jobs={jobs} />
+            <QueuePanel
+              jobs={jobs}
+              rowExtra={(row) => (
+                <TextCheckView
+                  api={api}
+                  store={store}
+                  images={images}
+                  report={reportError}
+                  event={{ job: row.job, preview: row.preview, image: row.image }}
+                />
+              )}
+            />
             <HistoryPanel store={store} images={images} recorder={recorder} />
           </div>
         </div>

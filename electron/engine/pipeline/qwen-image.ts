@@ -3,6 +3,7 @@
  * encode prompt -> seeded noise -> denoise loop (true CFG, flow-match Euler) -> VAE decode.
  */
 import type * as ort from 'onnxruntime-node';
+import { promptWithText } from '../../../core/paint-text.js';
 import { buildTextLayersGraph, type TextEncoderShape, textPrefix } from '../graphs/text-encoder.js';
 import {
   buildBlocksGraph,
@@ -393,7 +394,7 @@ export class QwenImagePipeline {
     const t0 = performance.now();
     check();
     const useCfg = p.cfg > 1;
-    const cond = await this.encodePrompt(p.prompt);
+    const cond = await this.encodePrompt(promptWithText(p.prompt, p.paintText));
     const uncond = useCfg ? await this.encodePrompt(p.negativePrompt.trim() ? p.negativePrompt : ' ') : undefined;
     check();
     const txtC = await this.embedText(cond);

@@ -9,6 +9,7 @@ import { type ChildProcess, fork } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { TextCheck } from '../text-check/index.js';
 import { CancelledError, type GeneratedImage, type GenerateParams, type StepProgress } from '../types.js';
 import type { FromWorker, ToWorker, WorkerConfig } from './messages.js';
 import type { JobExecutor } from './queue.js';
@@ -36,12 +37,20 @@ interface Pending {
   onProgress: (p: StepProgress) => void;
 }
 
+interface PendingCheck {
+  resolve: (r: TextCheck) => void;
+  reject: (err: Error) => void;
+}
+
 /** One engine process and the jobs sent to it (a late event from a dead process touches only its own jobs). */
 interface Engine {
   child: ChildProcess;
   pending: Map<string, Pending>;
+  checks: Map<string, PendingCheck>;
   dead: boolean;
 }
+
+let checkCounter = 0;
 
 export class ProcessExecutor implements JobExecutor {
   private engine: Engine | undefined;
@@ -65,11 +74,18 @@ export class ProcessExecutor implements JobExecutor {
         } satisfies WorkerConfig),
       },
     });
-    const engine: Engine = { child, pending: new Map(), dead: false };
+    const engine: Engine = { child, pending: new Map(), checks: new Map(), dead: false };
     child.on('message', (raw) => {
       const msg = raw as FromWorker;
+      const c = engine.checks.get(msg.id);
+      if (c) {
+        engine.checks.delete(msg.id);
+        if (msg.type === 'textChecked') c.resolve(msg.result);
+        else if (msg.type === 'error') c.reject(new Error(msg.message));
+        return;
+      }
       const p = engine.pending.get(msg.id);
-      if (!p) return;
+      if (!p || msg.type === 'textChecked') return;
       if (msg.type === 'progress') p.onProgress(msg.progress);
       else {
         engine.pending.delete(msg.id);
@@ -87,6 +103,10 @@ export class ProcessExecutor implements JobExecutor {
             `The image engine stopped unexpectedly (${why}). The job was not finished; try again, or use a smaller size if memory ran out.`,
           ),
         );
+      }
+      for (const [id, c] of engine.checks) {
+        engine.checks.delete(id);
+        c.reject(new Error(`The image engine stopped unexpectedly (${why}) during a text check; try again.`));
       }
       // The process may still be alive after an IPC error: make sure it goes.
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
@@ -128,6 +148,19 @@ export class ProcessExecutor implements JobExecutor {
           engine.pending.delete(id);
           p?.reject(new Error(`The image engine could not take the job (${err.message}); try again.`));
         }
+      });
+    });
+  }
+
+  /** OCRs a PNG in the engine process and compares it with `expected` (see text-check/index.ts). */
+  textCheck(png: Uint8Array, expected: string): Promise<TextCheck> {
+    return new Promise((resolve, reject) => {
+      const engine = this.ensure();
+      const id = `check-${++checkCounter}`;
+      engine.checks.set(id, { resolve, reject });
+      engine.child.send({ type: 'textCheck', id, png, expected } satisfies ToWorker, (err) => {
+        if (err && engine.checks.delete(id))
+          reject(new Error(`The image engine could not take the text check (${err.message}); try again.`));
       });
     });
   }

@@ -17,6 +17,7 @@ import type {
 } from '../../../core/api/contract.js';
 import { importModel, openModel, readManifest } from '../model/manifest.js';
 import { RegionError } from '../pipeline/inpaint.js';
+import type { TextCheck } from '../text-check/index.js';
 import type { GeneratedImage, GenerateParams, RegionInput, StepProgress } from '../types.js';
 import { ProcessExecutor } from './host.js';
 import type { WorkerConfig } from './messages.js';
@@ -95,6 +96,7 @@ export class EngineService {
       cfg: p.cfg,
       seed: p.seed,
       model,
+      ...(p.paintText ? { paintText: p.paintText } : {}),
       error: job.error,
       regionOf: this.regionOf(job)?.image,
       queuedAt: job.queuedAt,
@@ -215,6 +217,16 @@ export class EngineService {
     const text = `${typeof m === 'string' ? `mask ${m}` : `rect ${m.x},${m.y} ${m.width}x${m.height}`} of ${region.image}, strength ${region.strength ?? 1}`;
     this.regions.set(input, { image: region.image, text });
     return this.queue.enqueue({ ...rest, width: input.width, height: input.height, model, region: input });
+  }
+
+  /**
+   * What OCR reads in a PNG against `expected`. Runs in the engine process (the executor's), never
+   * in this one: OCR takes a second or more of CPU an image.
+   */
+  async textCheck(png: Uint8Array, expected: string): Promise<TextCheck> {
+    const checker = this.executor as JobExecutor & { textCheck?: (png: Uint8Array, expected: string) => Promise<TextCheck> };
+    if (!checker.textCheck) throw new Error('This engine runs without an engine process and cannot check text.');
+    return checker.textCheck(png, expected);
   }
 
   cancel(jobId: string): boolean {

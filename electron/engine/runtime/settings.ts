@@ -16,6 +16,8 @@ export function settingsText(
   const text: Record<string, string> = {
     Software: 'Poster Studio',
     prompt: params.prompt,
+    // Only when asked for, so images made without it keep the same chunks as before.
+    ...(params.paintText?.trim() ? { text_to_paint: params.paintText.trim() } : {}),
     negative_prompt: params.negativePrompt,
     size: `${params.width}x${params.height}`,
     steps: String(params.steps),

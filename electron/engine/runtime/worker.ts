@@ -3,6 +3,11 @@
  * child_process.fork): runs generation jobs with onnxruntime-node outside the app's process, one
  * at a time, and honours cancel messages. A separate process, not a worker thread, because a
  * native failure (or stopping a thread inside onnxruntime) aborts the whole process it runs in.
+ *
+ * Text checks (OCR, about a second an image) run here too, so the app's main process never
+ * blocks on them. They start at once, beside a running generation job, rather than waiting in the
+ * job queue: a check is short next to a job, and its result is wanted while the next job (say the
+ * next seed of a retry) is already running. The OCR model loads on the first check only.
  */
 import { createGenerator } from '../pipeline/index.js';
 import { CancelledError } from '../types.js';
@@ -29,6 +34,15 @@ process.on('disconnect', () => process.exit(0));
 process.on('message', async (msg: ToWorker) => {
   if (msg.type === 'cancel') {
     running.get(msg.id)?.abort();
+    return;
+  }
+  if (msg.type === 'textCheck') {
+    try {
+      const { checkPaintedText } = await import('../text-check/index.js');
+      post({ type: 'textChecked', id: msg.id, result: await checkPaintedText(msg.png, msg.expected) });
+    } catch (err) {
+      post({ type: 'error', id: msg.id, message: `The text check failed: ${(err as Error)?.message ?? String(err)}`, cancelled: false });
+    }
     return;
   }
   const abort = new AbortController();

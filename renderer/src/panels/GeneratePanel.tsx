@@ -5,6 +5,7 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import type { EngineJobEvent, PosterApi } from '../../../core/api/contract';
 import { createImageFor } from '../../../core/document/factory';
 import type { Asset, Page } from '../../../core/document/schema';
+import { MAX_PAINT_TEXT } from '../../../core/paint-text';
 import type { ImageCache } from '../canvas/image-cache';
 import { useEditor } from '../hooks';
 import { useI18n } from '../i18n';
@@ -12,6 +13,7 @@ import type { EditorStore } from '../state/editor-store';
 import { type EngineJobs, type JobRow, useEngineJobs } from '../state/engine-jobs';
 import type { GenerationRecorder } from '../state/generation-recorder';
 import { RegionRegenerate } from './RegionRegenerate';
+import { retryJobs } from './TextCheckView';
 
 /** Width x height, multiples of 16, long side `long`, for a frame of w x h mm. */
 export function sizeFor(w: number, h: number, long = 1024): { width: number; height: number } {
@@ -46,6 +48,7 @@ export function GeneratePanel({
   const modelId = useEngineJobs(jobs, (s) => s.modelId);
   const [prompt, setPrompt] = useState('');
   const [negative, setNegative] = useState('');
+  const [paintText, setPaintText] = useState('');
   const [steps, setSteps] = useState(20);
   const [cfg, setCfg] = useState(4);
   const [seed, setSeed] = useState(randomSeed);
@@ -80,7 +83,8 @@ export function GeneratePanel({
 
   async function place(event: EngineJobEvent, row: JobRow): Promise<void> {
     const image = event.image;
-    if (!image || event.job.regionOf) return; // a region job replaces its image (RegionRegenerate)
+    // A region job replaces its image (RegionRegenerate); a text-check retry replaces its original's.
+    if (!image || event.job.regionOf || retryJobs.has(event.job.id)) return;
     try {
       const t0 = performance.now();
       const { bytes, mime } = await api.call('assets.get', { sha256: image.sha256 });
@@ -123,7 +127,18 @@ export function GeneratePanel({
   async function start(): Promise<void> {
     const model = models?.find((m) => m.id === modelId);
     if (!model || !prompt.trim()) return;
-    const args = { prompt, negativePrompt: negative, width: size.width, height: size.height, steps, cfg, seed, model: model.id };
+    const text = paintText.trim();
+    const args = {
+      prompt,
+      negativePrompt: negative,
+      width: size.width,
+      height: size.height,
+      steps,
+      cfg,
+      seed,
+      model: model.id,
+      ...(text ? { paintText: text } : {}),
+    };
     await jobs.generate(args, frame?.id);
   }
 
@@ -157,6 +172,16 @@ export function GeneratePanel({
       <label className="field">
         <span>{t('negativePrompt')}</span>
         <input data-testid="gen-negative" value={negative} onChange={(e) => setNegative(e.target.value)} />
+      </label>
+      <label className="field">
+        <span>{t('paintText')}</span>
+        <input
+          data-testid="gen-paint-text"
+          maxLength={MAX_PAINT_TEXT}
+          value={paintText}
+          onChange={(e) => setPaintText(e.target.value)}
+          placeholder={t('paintTextHint')}
+        />
       </label>
       <div className="field">
         <span>{t('generateSize')}</span>

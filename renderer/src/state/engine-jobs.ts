@@ -132,6 +132,7 @@ export class EngineJobs {
         cfg: args.cfg,
         seed: args.seed,
         model: args.model,
+        ...(args.paintText ? { paintText: args.paintText } : {}),
       });
       const rows = this.state.rows;
       const existing = rows.find((r) => r.job.id === jobId);
@@ -151,8 +152,12 @@ export class EngineJobs {
   retry(id: string): Promise<string | undefined> {
     const row = this.state.rows.find((r) => r.job.id === id);
     if (!row) return Promise.resolve(undefined);
-    const { prompt, negativePrompt, width, height, steps, cfg, seed, model } = row.job;
-    return this.generate({ prompt, negativePrompt, width, height, steps, cfg, seed, model }, row.target);
+    if (row.job.regionOf) {
+      this.report(new Error('A region job is run again from the Generate panel: select the image and regenerate the region.'));
+      return Promise.resolve(undefined);
+    }
+    const { prompt, negativePrompt, width, height, steps, cfg, seed, model, paintText } = row.job;
+    return this.generate({ prompt, negativePrompt, width, height, steps, cfg, seed, model, paintText }, row.target);
   }
 
   async cancel(id: string): Promise<void> {
