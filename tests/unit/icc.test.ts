@@ -79,6 +79,21 @@ describe('CMYK output profile (bundled, built by scripts/icc/build-profile.sh)',
     expect(worst).toBeLessThan(0.5);
   });
 
+  it('design colours inside the press gamut print as designed (relative intent, Lab via xicclu AToB1)', () => {
+    const t = new CmykTransform(bytes, 'relative');
+    // Saturated sRGB reds such as the festival template's #b3161b lie partly outside coated
+    // offset's gamut (measured: ΔE 4.7 after clipping), so they are not in this list.
+    const hexes = ['#f2c14e', '#f4efe6', '#808080', '#3a6b35', '#c9a227', '#7a4e2d', '#d98c8c'];
+    const cmyk = hexes.map((h) => t.fromHex(h));
+    const printed = xicclu(['-ff', '-ir', '-pl', PROFILE], cmyk);
+    const dE = hexes.map((h, i) => {
+      const v = [1, 3, 5].map((k) => Number.parseInt(h.slice(k, k + 2), 16) / 255);
+      return deltaE(srgbToLab(v[0]!, v[1]!, v[2]!), printed[i]!);
+    });
+    console.log(`design colours: ΔE ${dE.map((d) => d.toFixed(2)).join(' ')}`);
+    expect(Math.max(...dE)).toBeLessThan(2);
+  });
+
   it('reads a matrix/TRC RGB profile: sRGB.icc gives the same Lab as the built-in sRGB', () => {
     const p = new IccProfile(new Uint8Array(readFileSync(SRGB)));
     expect(p.header.colorSpace).toBe('RGB ');
