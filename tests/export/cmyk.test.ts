@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { decodePDFRawStream, PDFArray, PDFDict, PDFDocument, PDFName, PDFRawStream, PDFRef } from 'pdf-lib';
+import { decodePDFRawStream, PDFArray, PDFDict, PDFDocument, PDFName, type PDFRawStream, PDFRef } from 'pdf-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createImageFor } from '../../core/document/factory';
 import type { PosterDocument } from '../../core/document/schema';
@@ -107,7 +107,7 @@ describe('CMYK PDF export', () => {
 
   it('paints every fill, stroke and text colour with CMYK operators', async () => {
     const pdf = await PDFDocument.load(readFileSync(cmykPdf));
-    const contents = pdf.getPage(0).node.lookup(PDFName.of('Contents'), PDFRawStream);
+    const contents = pdf.getPage(0).node.lookup(PDFName.of('Contents')) as PDFRawStream;
     const ops = new TextDecoder().decode(decodePDFRawStream(contents).decode());
     expect(ops).not.toMatch(/\s(rg|RG|g|G|sc|scn)\n/);
     expect(ops).not.toMatch(/\b(rg|RG)\b/);
@@ -128,7 +128,7 @@ describe('CMYK PDF export', () => {
     expect(intent.get(PDFName.of('Info'))?.toString()).toMatch(/not the official FOGRA39 profile/);
     const ref = intent.get(PDFName.of('DestOutputProfile'));
     expect(ref).toBeInstanceOf(PDFRef);
-    const stream = pdf.context.lookup(ref, PDFRawStream);
+    const stream = pdf.context.lookup(ref) as PDFRawStream;
     expect(stream.dict.get(PDFName.of('N'))?.toString()).toBe('4');
     expect(Buffer.from(decodePDFRawStream(stream).decode()).equals(readFileSync(PROFILE))).toBe(true);
   });
@@ -143,7 +143,7 @@ describe('CMYK PDF export', () => {
     const pdf = await PDFDocument.load(bytes, { updateMetadata: false });
     const info = pdf.context.lookup(pdf.context.trailerInfo.Info, PDFDict);
     expect(info.get(PDFName.of('Trapped'))).toBe(PDFName.of('False'));
-    expect(pdf.catalog.lookup(PDFName.of('Metadata'), PDFRawStream).dict.get(PDFName.of('Subtype'))).toBe(PDFName.of('XML'));
+    expect((pdf.catalog.lookup(PDFName.of('Metadata')) as PDFRawStream).dict.get(PDFName.of('Subtype'))).toBe(PDFName.of('XML'));
     const boxes = run('pdfinfo', ['-box', cmykPdf]);
     expect(boxes).toMatch(/TrimBox:\s+[\d.]+/);
     expect(boxes).toMatch(/BleedBox:\s+[\d.]+/);
