@@ -552,7 +552,7 @@ export class Rgb8ToCmyk {
         }
   }
 
-  /** Converts `count` RGBA pixels to CMYK bytes (alpha ignored here; see `alphaOf`). */
+  /** Converts `count` RGBA pixels to CMYK bytes (alpha is not used here). */
   convertRgba(rgba: Uint8Array | Uint8ClampedArray, count: number): Uint8Array {
     const out = new Uint8Array(count * 4);
     const n = this.grid - 1;
@@ -560,18 +560,25 @@ export class Rgb8ToCmyk {
     const s0 = this.grid * this.grid * 4;
     const s1 = this.grid * 4;
     const s2 = 4;
-    const scale = n / 255;
-    for (let p = 0; p < count; p++) {
-      const px = rgba[p * 4]! * scale;
-      const py = rgba[p * 4 + 1]! * scale;
-      const pz = rgba[p * 4 + 2]! * scale;
-      const i0 = Math.min(px | 0, n - 1);
-      const i1 = Math.min(py | 0, n - 1);
-      const i2 = Math.min(pz | 0, n - 1);
-      const rx = px - i0;
-      const ry = py - i1;
-      const rz = pz - i2;
-      const base = i0 * s0 + i1 * s1 + i2 * s2;
+    const c = s0 + s1 + s2;
+    // Per 8-bit level: the cell index (as a table offset per axis) and the fraction within it.
+    const cell = new Int32Array(256);
+    const frac = new Float32Array(256);
+    for (let v = 0; v < 256; v++) {
+      const p = (v * n) / 255;
+      const k = Math.min(Math.floor(p), n - 1);
+      cell[v] = k;
+      frac[v] = p - k;
+    }
+    for (let p = 0, q = 0; p < count; p++, q += 4) {
+      const r = rgba[q] as number;
+      const g = rgba[q + 1] as number;
+      const bl = rgba[q + 2] as number;
+      const rx = frac[r] as number;
+      const ry = frac[g] as number;
+      const rz = frac[bl] as number;
+      const base = (cell[r] as number) * s0 + (cell[g] as number) * s1 + (cell[bl] as number) * s2;
+      // Tetrahedral: the vertices after the origin are base+a, base+b, base+c.
       let a: number;
       let b: number;
       let fa: number;
@@ -616,13 +623,13 @@ export class Rgb8ToCmyk {
         fb = ry;
         fc = rx;
       }
-      const c = s0 + s1 + s2;
+      const w0 = 1 - fa;
+      const wa = fa - fb;
+      const wb = fb - fc;
       for (let k = 0; k < 4; k++) {
-        const p0 = T[base + k]!;
-        const pa = T[base + a + k]!;
-        const pb = T[base + b + k]!;
-        const v = p0 + (pa - p0) * fa + (pb - pa) * fb + (T[base + c + k]! - pb) * fc;
-        out[p * 4 + k] = v + 0.5;
+        const i = base + k;
+        // Values stay within 0..255, so +0.5 and the Uint8Array's truncation round them.
+        out[q + k] = w0 * (T[i] as number) + wa * (T[i + a] as number) + wb * (T[i + b] as number) + fc * (T[i + c] as number) + 0.5;
       }
     }
     return out;
