@@ -1,6 +1,8 @@
 // PDF export from the document model and the typesetter's glyph runs (never from a screenshot):
 // one page per artboard, MediaBox with bleed (and a slug for crop marks), TrimBox and BleedBox,
-// vector shapes, images at their native resolution, text as embedded subset fonts.
+// vector shapes, images at their native resolution, text as embedded subset fonts. RGB by
+// default; with `cmyk`, every colour and image goes through an ICC output profile to DeviceCMYK
+// and the file gets a PDF/X-4 style OutputIntent and metadata (aimed at X-4, not validated).
 import { createHash } from 'node:crypto';
 import { createCanvas, loadImage } from '@napi-rs/canvas';
 import { PDFDocument, PDFHexString, PDFName, type PDFPage, type PDFRef, PDFString } from 'pdf-lib';
