@@ -4,11 +4,21 @@ import { flattenElements } from './document/flatten';
 import { boundsOf } from './document/geometry';
 import type { Element, Page, PosterDocument, TextElement } from './document/schema';
 
-export type Severity = 'error' | 'warning';
+export type Severity = 'error' | 'warning' | 'info';
 
 export interface Finding {
   severity: Severity;
-  code: 'low-dpi' | 'very-low-dpi' | 'text-overflow' | 'bleed-gap' | 'text-near-trim' | 'empty-text' | 'missing-font' | 'missing-image';
+  code:
+    | 'low-dpi'
+    | 'very-low-dpi'
+    | 'text-overflow'
+    | 'bleed-gap'
+    | 'text-near-trim'
+    | 'empty-text'
+    | 'missing-font'
+    | 'missing-image'
+    | 'rgb-converted'
+    | 'ink-limit';
   pageId: string;
   elementId: string;
   message: string;
@@ -22,6 +32,17 @@ export interface PreflightOptions {
   /** Effective resolution below which images are flagged (close viewing / large format). */
   goodDpi?: number;
   minimumDpi?: number;
+  /** A CMYK export: RGB content is reported as converted, and rich colours checked for total ink. */
+  cmyk?: CmykPreflight;
+}
+
+export interface CmykPreflight {
+  /** The output profile's name, for the report. */
+  profile: string;
+  /** Total area coverage (percent) the press accepts; converted colours above it are flagged. */
+  inkLimit: number;
+  /** "#rrggbb" to CMYK 0..1, as the exporter converts it. */
+  convert(hex: string): readonly number[];
 }
 
 const EDGE_MM = 0.5;
@@ -93,12 +114,59 @@ function pageFindings(doc: PosterDocument, page: Page, opts: PreflightOptions): 
   return out;
 }
 
+/** The "#rrggbb" colours an element paints with. */
+function coloursOf(el: Element): string[] {
+  if (el.type === 'shape') return [el.fill, el.strokeWidth > 0 ? el.stroke : null].filter((c): c is string => c !== null);
+  if (el.type !== 'text') return [];
+  return [el.style.color, ...[...el.runs, ...(el.secondary?.runs ?? [])].map((r) => r.color)].filter(
+    (c): c is string => typeof c === 'string',
+  );
+}
+
+function cmykFindings(page: Page, c: CmykPreflight): Finding[] {
+  const out: Finding[] = [];
+  const colours = new Set<string>([page.background]);
+  const images = new Set<string>();
+  const checked = new Set<string>();
+  const check = (hex: string, name: string, elementId: string) => {
+    const key = `${elementId}:${hex}`;
+    if (checked.has(key)) return;
+    checked.add(key);
+    const tac = c.convert(hex).reduce((a, v) => a + v * 100, 0);
+    if (tac > c.inkLimit + 0.5)
+      out.push({
+        severity: 'warning',
+        code: 'ink-limit',
+        pageId: page.id,
+        elementId,
+        message: `${name}: ${hex} converts to ${Math.round(tac)}% total ink, over the ${c.inkLimit}% limit; it may smear or dry slowly.`,
+      });
+  };
+  check(page.background, 'Page background', '');
+  for (const { el } of flattenElements(page.elements)) {
+    if (el.type === 'image') images.add(el.asset);
+    for (const hex of coloursOf(el)) {
+      colours.add(hex);
+      check(hex, el.name, el.id);
+    }
+  }
+  const n = images.size;
+  out.unshift({
+    severity: 'info',
+    code: 'rgb-converted',
+    pageId: page.id,
+    elementId: '',
+    message: `${n} RGB image${n === 1 ? '' : 's'} and ${colours.size} RGB colour${colours.size === 1 ? '' : 's'} converted to CMYK with ${c.profile}.`,
+  });
+  return out;
+}
+
 export function preflight(doc: PosterDocument, opts: PreflightOptions): Finding[] {
-  return doc.pages.flatMap((p) => pageFindings(doc, p, opts));
+  return doc.pages.flatMap((p) => [...pageFindings(doc, p, opts), ...(opts.cmyk ? cmykFindings(p, opts.cmyk) : [])]);
 }
 
 export function summarise(findings: readonly Finding[]): string {
   const errors = findings.filter((f) => f.severity === 'error').length;
-  const warnings = findings.length - errors;
+  const warnings = findings.filter((f) => f.severity === 'warning').length;
   return `Preflight: ${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}`;
 }

@@ -1,6 +1,7 @@
 // `poster`: the headless side of the app. Renders a project or a bundled template to a
 // print-ready PDF with the same typesetter and fonts the editor uses.
 //   poster render <project.poster | template.json | template name> --out FILE.pdf [--crop-marks] [--outline-text]
+//     [--cmyk [--icc FILE] [--intent perceptual|relative] [--ink-limit PCT]]
 //   poster templates
 import { existsSync, promises as fsp, readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
@@ -10,6 +11,7 @@ import { applyFields, fieldNames, parseCsv } from '../../core/document/fields';
 import type { PosterDocument } from '../../core/document/schema';
 import { parseDocumentJson } from '../../core/document/validate';
 import { preflight, summarise } from '../../core/preflight';
+import { type CmykSetup, loadCmykSetup, PDFX_NOTE } from '../export/cmyk';
 import { layoutOf, renderPdf } from '../export/pdf';
 import { renderRaster } from '../export/raster';
 import { writeSvg } from '../export/svg';
@@ -31,6 +33,7 @@ class UsageError extends Error {}
 
 const USAGE = `Usage:
   poster render <project.poster | template> --out FILE.pdf|.png|.jpg|.svg [--dpi N] [--set field=value ...] [--crop-marks] [--outline-text] [--seed N] [--no-generate]
+      [--cmyk [--icc FILE.icc] [--intent perceptual|relative] [--ink-limit PCT]]   (PDF only)
   poster render <template> --csv rows.csv --out-dir DIR   (one PDF per row; a "file" column names them)
   poster templates
   ${GENERATE_USAGE}
@@ -54,7 +57,20 @@ function parseArgs(argv: string[]) {
       const v = argv[++i];
       if (!v) throw new UsageError(`${a} needs a path`);
       flags.set(a.slice(2), v);
-    } else if (a === '--dpi') {
+    } else if (a === '--icc') {
+      const v = argv[++i];
+      if (!v) throw new UsageError('--icc needs a CMYK .icc profile file');
+      flags.set('icc', v);
+    } else if (a === '--intent') {
+      const v = argv[++i];
+      if (v !== 'perceptual' && v !== 'relative') throw new UsageError('--intent needs perceptual or relative');
+      flags.set('intent', v);
+    } else if (a === '--ink-limit') {
+      const v = Number(argv[++i]);
+      if (!Number.isFinite(v) || v < 100 || v > 400) throw new UsageError('--ink-limit needs a total ink percentage from 100 to 400');
+      flags.set('ink-limit', String(v));
+    } else if (a === '--cmyk') flags.set('cmyk', true);
+    else if (a === '--dpi') {
       const v = Number(argv[++i]);
       if (!Number.isFinite(v)) throw new UsageError('--dpi needs a number');
       flags.set('dpi', String(v));
@@ -120,6 +136,16 @@ export async function main(argv: string[], log: (s: string) => void = console.lo
   } else if (typeof out !== 'string' || !/\.(pdf|png|jpe?g|svg)$/i.test(out)) {
     throw new UsageError('--out FILE.pdf|.png|.jpg|.svg is required.');
   }
+  const wantsCmyk = flags.has('cmyk') || flags.has('icc') || flags.has('intent') || flags.has('ink-limit');
+  if (wantsCmyk && typeof out === 'string' && !/\.pdf$/i.test(out)) throw new UsageError('--cmyk works with PDF output only.');
+  // The profile is checked before anything renders, so a bad one leaves no file behind.
+  const cmyk: CmykSetup | undefined = wantsCmyk
+    ? await loadCmykSetup(
+        flags.get('icc') as string | undefined,
+        (flags.get('intent') as 'perceptual' | 'relative' | undefined) ?? 'perceptual',
+        flags.has('ink-limit') ? Number(flags.get('ink-limit')) : undefined,
+      )
+    : undefined;
   const values: Record<string, string> = {};
   for (const s of sets) {
     const at = s.indexOf('=');
@@ -131,15 +157,20 @@ export async function main(argv: string[], log: (s: string) => void = console.lo
   const registry = await library.registry();
   const fontBytes = new Map<string, Uint8Array>();
   for (const f of await library.list()) fontBytes.set(f.id, await library.read(f.id));
-  const options = { cropMarks: flags.has('crop-marks'), outlineText: flags.has('outline-text') };
+  const options = { cropMarks: flags.has('crop-marks'), outlineText: flags.has('outline-text'), cmyk: cmyk?.options };
 
   const slots = flags.has('no-generate') ? undefined : slotFiller({ seed: flags.has('seed') ? Number(flags.get('seed')) : undefined, log });
   const renderOne = async (source: PosterDocument, target: string) => {
     const t0 = Date.now();
     const doc = slots ? await slots.fill(source, assets) : source;
-    const findings = preflight(doc, { families, textOverflows: (el) => layoutOf(el, registry).overflow });
+    const isPdf = !/\.(png|jpe?g|svg)$/i.test(target);
+    const findings = preflight(doc, {
+      families,
+      textOverflows: (el) => layoutOf(el, registry).overflow,
+      cmyk: isPdf ? cmyk?.preflight : undefined,
+    });
     log(summarise(findings));
-    for (const f of findings) log(`  ${f.severity === 'error' ? 'ERROR  ' : 'warning'} ${f.message}`);
+    for (const f of findings) log(`  ${f.severity === 'error' ? 'ERROR  ' : f.severity === 'info' ? 'info   ' : 'warning'} ${f.message}`);
     const sources = { registry, fontBytes: (id: string) => fontBytes.get(id) as Uint8Array, asset: (sha: string) => assets.get(sha) };
     await fsp.mkdir(path.dirname(target), { recursive: true });
     const page = doc.pages[0];
@@ -171,7 +202,8 @@ export async function main(argv: string[], log: (s: string) => void = console.lo
     }
     const bytes = await renderPdf(doc, sources, options);
     await atomicWrite(target, bytes);
-    const extras = `${options.cropMarks ? ', crop marks' : ''}${options.outlineText ? ', text as outlines' : ''}`;
+    const colour = cmyk ? `, CMYK with ${cmyk.name}, ${cmyk.options.intent} intent, ${PDFX_NOTE}` : '';
+    const extras = `${options.cropMarks ? ', crop marks' : ''}${options.outlineText ? ', text as outlines' : ''}${colour}`;
     log(
       `Wrote ${target} (${(bytes.length / 1024).toFixed(0)} KB; trim ${page?.width} × ${page?.height} mm, bleed ${page?.bleed} mm${extras}) in ${((Date.now() - t0) / 1000).toFixed(1)} s.`,
     );

@@ -136,7 +136,7 @@ function PreflightDialog({ findings, done }: { findings: Finding[]; done(v: stri
         {findings.map((f) => (
           <li key={`${f.elementId}:${f.code}`}>
             <button type="button" onClick={() => done(f.elementId)} className={f.severity}>
-              <strong>{f.severity === 'error' ? '✕' : '!'}</strong> <small>{f.message}</small>
+              <strong>{f.severity === 'error' ? '✕' : f.severity === 'info' ? 'i' : '!'}</strong> <small>{f.message}</small>
             </button>
           </li>
         ))}
