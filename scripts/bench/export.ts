@@ -25,7 +25,7 @@ const mb = (bytes: number) => r2(bytes / 2 ** 20);
 /** What the `poster` command is asked to write; a new export is one more line here. */
 const EXPORTS: { name: string; file: string; args: string[] }[] = [
   { name: 'PDF (RGB)', file: 'poster.pdf', args: [] },
-  // { name: 'PDF (CMYK)', file: 'poster-cmyk.pdf', args: ['--cmyk'] },
+  { name: 'PDF (CMYK)', file: 'poster-cmyk.pdf', args: ['--cmyk'] },
   { name: 'SVG (fonts embedded)', file: 'poster.svg', args: [] },
   { name: 'PNG 300 dpi', file: 'poster.png', args: ['--dpi', '300'] },
 ];
