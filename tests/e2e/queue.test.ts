@@ -52,6 +52,8 @@ describe('queue panel and model manager (web mode)', () => {
     expect(await row(page, 'beta').locator('[data-testid=job-up]').isDisabled()).toBe(true);
     expect(await row(page, 'gamma').locator('[data-testid=job-down]').isDisabled()).toBe(true);
     // Drag beta below gamma, then take gamma back up with its button: two moves the engine follows.
+    // Both rows in view first: the right column scrolls, and a drag that scrolls it mid-way is lost.
+    await row(page, 'gamma').scrollIntoViewIfNeeded();
     await row(page, 'beta').dragTo(row(page, 'gamma'));
     await expect.poll(queuedPrompts).toEqual(['gamma red waves', 'beta gold dots']);
     await row(page, 'beta').locator('[data-testid=job-up]').click();

@@ -28,6 +28,7 @@ describe('regenerate region (web mode)', () => {
     // The selected image offers the region tool; drag over the thumbnail's bottom-right quarter.
     const thumb = page.locator('[data-testid=region-thumb]');
     await thumb.waitFor();
+    await thumb.scrollIntoViewIfNeeded();
     const t = (await thumb.boundingBox()) as { x: number; y: number; width: number; height: number };
     await page.mouse.move(t.x + t.width * 0.5, t.y + t.height * 0.5);
     await page.mouse.down();
