@@ -1,14 +1,16 @@
 // `poster generate`: text to image with the local engine, headless.
 //   poster generate --prompt TEXT [--negative TEXT] [--size WxH] [--steps N] [--cfg X] [--seed N]
-//                   [--model DIR] [--threads N] --out image.png
-// Progress on stderr; the settings go into the PNG as text chunks; Ctrl+C cancels and leaves no
-// partial file.
+//                   [--model DIR] [--threads N] [--precision fp32|int8] [--ram-budget 2G]
+//                   [--no-prefetch] --out image.png
+// Prints the offloading plan before it starts (the RAM budget defaults to free memory minus a
+// reserve); progress on stderr; the settings go into the PNG as text chunks; Ctrl+C cancels and
+// leaves no partial file.
 import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { LinearPrecision } from '../engine/onnx/graph';
 import { createGenerator } from '../engine/pipeline/index';
-import { parseBytes } from '../engine/plan/budget';
+import { defaultRamBudget, formatBytes, parseBytes } from '../engine/plan/index';
 import { settingsText } from '../engine/runtime/settings';
 import { CancelledError, type GenerateParams } from '../engine/types';
 import { encodePng } from '../export/png-stream';
@@ -17,7 +19,7 @@ import { bundledModelDir } from '../store/resources';
 
 export class GenerateUsageError extends Error {}
 
-export const GENERATE_USAGE = `poster generate --prompt TEXT [--negative TEXT] [--size WxH] [--steps N] [--cfg X] [--seed N] [--model DIR] [--threads N] [--precision fp32|int8] [--block-budget 2G] --out image.png`;
+export const GENERATE_USAGE = `poster generate --prompt TEXT [--negative TEXT] [--size WxH] [--steps N] [--cfg X] [--seed N] [--model DIR] [--threads N] [--precision fp32|int8] [--ram-budget 2G] [--no-prefetch] --out image.png`;
 
 function num(name: string, v: string | undefined, ok: (n: number) => boolean, what: string): number {
   const n = Number(v);
@@ -30,7 +32,8 @@ export function parseGenerateArgs(argv: string[]): {
   out: string;
   threads: number;
   precision: LinearPrecision;
-  blockBudgetBytes?: number;
+  ramBudgetBytes?: number;
+  prefetch: boolean;
 } {
   const v = new Map<string, string>();
   const known = [
@@ -43,11 +46,16 @@ export function parseGenerateArgs(argv: string[]): {
     '--model',
     '--threads',
     '--precision',
-    '--block-budget',
+    '--ram-budget',
     '--out',
   ];
+  let prefetch = true;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] as string;
+    if (a === '--no-prefetch') {
+      prefetch = false;
+      continue;
+    }
     if (!known.includes(a)) throw new GenerateUsageError(`Unknown option ${a}`);
     const value = argv[++i];
     if (value === undefined) throw new GenerateUsageError(`${a} needs a value`);
@@ -89,19 +97,20 @@ export function parseGenerateArgs(argv: string[]): {
   if (!existsSync(model)) throw new GenerateUsageError(`--model: ${model} does not exist`);
   const precision = v.get('--precision') ?? 'fp32';
   if (precision !== 'fp32' && precision !== 'int8') throw new GenerateUsageError(`--precision needs fp32 or int8, got ${precision}`);
-  let blockBudgetBytes: number | undefined;
-  const budget = v.get('--block-budget');
+  let ramBudgetBytes: number | undefined;
+  const budget = v.get('--ram-budget');
   if (budget !== undefined) {
     try {
-      blockBudgetBytes = parseBytes(budget);
+      ramBudgetBytes = parseBytes(budget, '--ram-budget');
     } catch (e) {
-      throw new GenerateUsageError(`--block-budget: ${(e as Error).message}`);
+      throw new GenerateUsageError((e as Error).message);
     }
   }
   return {
     out: path.resolve(out),
     precision,
-    blockBudgetBytes,
+    ramBudgetBytes,
+    prefetch,
     threads: numbers.threads,
     params: {
       prompt,
@@ -121,14 +130,25 @@ export async function generateCommand(
   log: (s: string) => void,
   progress: (s: string) => void = (s) => process.stderr.write(s),
 ): Promise<number> {
-  const { params, out, threads, precision, blockBudgetBytes } = parseGenerateArgs(argv);
+  const parsed = parseGenerateArgs(argv);
+  const { params, out, threads, precision, prefetch } = parsed;
+  let ramBudgetBytes = parsed.ramBudgetBytes;
+  if (ramBudgetBytes === undefined) {
+    const m = defaultRamBudget();
+    ramBudgetBytes = m.budgetBytes;
+    log(
+      `RAM budget: ${formatBytes(m.budgetBytes)} (${m.source} ${formatBytes(m.freeBytes)} minus a ${formatBytes(m.reserveBytes)} reserve); --ram-budget overrides it.`,
+    );
+  }
   const abort = new AbortController();
   const onSigint = (): void => abort.abort();
   process.once('SIGINT', onSigint);
-  const gen = createGenerator({ threads, precision, blockBudgetBytes });
+  const gen = createGenerator({ threads, precision, ramBudgetBytes, prefetch });
   const t0 = performance.now();
   let last = t0;
   try {
+    // A PlanError (nothing fits) reaches the user as it is: it names the smallest --ram-budget.
+    log((await gen.plan(params)).text);
     log(
       `Generating ${params.width}x${params.height}, ${params.steps} steps, CFG ${params.cfg}, seed ${params.seed}, model ${path.basename(params.model)}…`,
     );

@@ -5,17 +5,17 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { LinearPrecision } from '../onnx/graph.js';
+import { formatPlan, type Plan } from '../plan/index.js';
 import type { GeneratedImage, GenerateParams, ImageGenerator, RunOptions } from '../types.js';
 import { loadPipelineModel } from './model.js';
+import type { OffloadOptions } from './offload.js';
 import { QwenImagePipeline } from './qwen-image.js';
 
-export interface GeneratorOptions {
+export interface GeneratorOptions extends OffloadOptions {
   /** ONNX Runtime intra-op threads; 0 lets it decide. */
   threads?: number;
   /** Weight-only precision of the transformer blocks and text encoder (default fp32). */
   precision?: LinearPrecision;
-  /** Memory for transformer block weights; groups beyond it are streamed (see QwenImagePipeline). */
-  blockBudgetBytes?: number;
   /** Where built graphs are kept; default `~/.poster-studio/engine/graph-cache` (POSTER_DATA_DIR overrides the root). */
   cacheDir?: string;
 }
@@ -25,7 +25,18 @@ export function defaultGraphCache(): string {
   return join(process.env.POSTER_DATA_DIR || join(homedir(), '.poster-studio'), 'engine', 'graph-cache');
 }
 
-export function createGenerator(options: GeneratorOptions = {}): ImageGenerator {
+/** The offloading plan a job would run, as data and as the text the CLI prints and the app shows. */
+export interface JobPlan {
+  plan: Plan;
+  text: string;
+}
+
+export interface Generator extends ImageGenerator {
+  /** Plans a job without running it (opens the model folder; throws PlanError when nothing fits). */
+  plan(params: GenerateParams, run?: Pick<RunOptions, 'cacheDir'>): Promise<JobPlan>;
+}
+
+export function createGenerator(options: GeneratorOptions = {}): Generator {
   const pipelines = new Map<string, Promise<QwenImagePipeline>>();
   const pipelineFor = (dir: string, cacheDir?: string): Promise<QwenImagePipeline> => {
     let p = pipelines.get(dir);
@@ -36,7 +47,9 @@ export function createGenerator(options: GeneratorOptions = {}): ImageGenerator 
             cacheDir: cacheDir ?? options.cacheDir ?? defaultGraphCache(),
             threads: options.threads,
             precision: options.precision,
-            blockBudgetBytes: options.blockBudgetBytes,
+            plan: options.plan,
+            ramBudgetBytes: options.ramBudgetBytes,
+            prefetch: options.prefetch,
           }),
       );
       // A folder that failed to open is retried on the next job (the user may have fixed it).
@@ -46,6 +59,10 @@ export function createGenerator(options: GeneratorOptions = {}): ImageGenerator 
     return p;
   };
   return {
+    async plan(params: GenerateParams, run: Pick<RunOptions, 'cacheDir'> = {}): Promise<JobPlan> {
+      const plan = await (await pipelineFor(params.model, run.cacheDir)).planFor(params);
+      return { plan, text: formatPlan(plan) };
+    },
     async generate(params: GenerateParams, run: RunOptions = {}): Promise<GeneratedImage> {
       const pipe = await pipelineFor(params.model, run.cacheDir);
       return pipe.generate(params, run);
