@@ -198,7 +198,7 @@ export class QwenImagePipeline {
    * and streamed graphs are built into the cache first (a build reads that group's weights
    * once; later runs only open the cached file).
    */
-  async usePlan(plan: Plan): Promise<void> {
+  async applyPlan(plan: Plan): Promise<void> {
     const placement = graphPlacements(plan, this.groups, this.model.textEncoder.num_hidden_layers);
     for (const [name, s] of this.sessions) {
       if (placement.get(name) === 'stream') {
@@ -462,7 +462,7 @@ export class QwenImagePipeline {
     const t0 = performance.now();
     check();
     const useCfg = p.cfg > 1;
-    await this.usePlan(await this.planFor(asked));
+    await this.applyPlan(await this.planFor(asked));
     check();
     const prompts = [p.prompt, ...(useCfg ? [p.negativePrompt.trim() ? p.negativePrompt : ' '] : [])];
     const [cond, uncond] = (await this.encodePrompts(prompts)) as [PromptEmbedding, PromptEmbedding | undefined];
