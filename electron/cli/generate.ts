@@ -1,7 +1,7 @@
 // `poster generate`: text to image with the local engine, headless.
 //   poster generate --prompt TEXT [--negative TEXT] [--size WxH] [--steps N] [--cfg X] [--seed N]
 //                   [--model DIR] [--threads N] [--precision fp32|int8] [--ram-budget 2G]
-//                   [--no-prefetch] --out image.png
+//                   [--block-group N] [--no-prefetch] --out image.png
 // Prints the offloading plan before it starts (the RAM budget defaults to free memory minus a
 // reserve); progress on stderr; the settings go into the PNG as text chunks; Ctrl+C cancels and
 // leaves no partial file.
@@ -19,7 +19,7 @@ import { bundledModelDir } from '../store/resources';
 
 export class GenerateUsageError extends Error {}
 
-export const GENERATE_USAGE = `poster generate --prompt TEXT [--negative TEXT] [--size WxH] [--steps N] [--cfg X] [--seed N] [--model DIR] [--threads N] [--precision fp32|int8] [--ram-budget 2G] [--no-prefetch] --out image.png`;
+export const GENERATE_USAGE = `poster generate --prompt TEXT [--negative TEXT] [--size WxH] [--steps N] [--cfg X] [--seed N] [--model DIR] [--threads N] [--precision fp32|int8] [--ram-budget 2G] [--block-group N] [--no-prefetch] --out image.png`;
 
 function num(name: string, v: string | undefined, ok: (n: number) => boolean, what: string): number {
   const n = Number(v);
@@ -33,6 +33,7 @@ export function parseGenerateArgs(argv: string[]): {
   threads: number;
   precision: LinearPrecision;
   ramBudgetBytes?: number;
+  blockGroup?: number;
   prefetch: boolean;
 } {
   const v = new Map<string, string>();
@@ -47,6 +48,7 @@ export function parseGenerateArgs(argv: string[]): {
     '--threads',
     '--precision',
     '--ram-budget',
+    '--block-group',
     '--out',
   ];
   let prefetch = true;
@@ -106,10 +108,14 @@ export function parseGenerateArgs(argv: string[]): {
       throw new GenerateUsageError((e as Error).message);
     }
   }
+  const blockGroup = v.has('--block-group')
+    ? num('--block-group', v.get('--block-group'), (n) => Number.isInteger(n) && n >= 1 && n <= 1000, 'a whole number of blocks a group')
+    : undefined;
   return {
     out: path.resolve(out),
     precision,
     ramBudgetBytes,
+    blockGroup,
     prefetch,
     threads: numbers.threads,
     params: {
@@ -130,8 +136,9 @@ export async function generateCommand(
   log: (s: string) => void,
   progress: (s: string) => void = (s) => process.stderr.write(s),
 ): Promise<number> {
+  const startRss = process.memoryUsage.rss();
   const parsed = parseGenerateArgs(argv);
-  const { params, out, threads, precision, prefetch } = parsed;
+  const { params, out, threads, precision, prefetch, blockGroup } = parsed;
   let ramBudgetBytes = parsed.ramBudgetBytes;
   if (ramBudgetBytes === undefined) {
     const m = defaultRamBudget();
@@ -143,7 +150,7 @@ export async function generateCommand(
   const abort = new AbortController();
   const onSigint = (): void => abort.abort();
   process.once('SIGINT', onSigint);
-  const gen = createGenerator({ threads, precision, ramBudgetBytes, prefetch });
+  const gen = createGenerator({ threads, precision, ramBudgetBytes, prefetch, blockGroup });
   const t0 = performance.now();
   let last = t0;
   try {
@@ -168,6 +175,11 @@ export async function generateCommand(
     const t = image.timings;
     log(
       `Wrote ${out} (${(png.length / 1024).toFixed(0)} KB) in ${((performance.now() - t0) / 1000).toFixed(1)} s (prompt ${(t.encodeMs / 1000).toFixed(1)} s, denoise ${(t.denoiseMs / 1000).toFixed(1)} s, decode ${(t.decodeMs / 1000).toFixed(1)} s). Seed ${params.seed}.`,
+    );
+    // maxRSS is in KiB on every platform; it is the process's high-water mark, the figure a budget bounds.
+    const peak = process.resourceUsage().maxRSS * 1024;
+    log(
+      `Memory: peak ${formatBytes(peak)} resident (${peak} bytes), ${formatBytes(startRss)} (${startRss} bytes) before the model; RAM budget ${formatBytes(ramBudgetBytes)}.`,
     );
     return 0;
   } catch (err) {

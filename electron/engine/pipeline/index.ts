@@ -16,6 +16,8 @@ export interface GeneratorOptions extends OffloadOptions {
   threads?: number;
   /** Weight-only precision of the transformer blocks and text encoder (default fp32). */
   precision?: LinearPrecision;
+  /** Transformer blocks per graph (default: the engine's rule, all in one graph when small). */
+  blockGroup?: number;
   /** Where built graphs are kept; default `~/.poster-studio/engine/graph-cache` (POSTER_DATA_DIR overrides the root). */
   cacheDir?: string;
 }
@@ -50,6 +52,7 @@ export function createGenerator(options: GeneratorOptions = {}): Generator {
             plan: options.plan,
             ramBudgetBytes: options.ramBudgetBytes,
             prefetch: options.prefetch,
+            blockGroup: options.blockGroup,
           }),
       );
       // A folder that failed to open is retried on the next job (the user may have fixed it).

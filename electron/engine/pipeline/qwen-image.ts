@@ -131,9 +131,14 @@ export class QwenImagePipeline {
   ): Promise<ort.InferenceSession> {
     const hit = this.sessions.get(name);
     if (hit) return hit;
-    const s = await this.cache.session(name, async () => build(await this.source(component)), { threads: this.opts.threads });
+    const s = await this.cache.session(name, async () => build(await this.source(component)), this.streamed);
     this.sessions.set(name, s);
     return s;
+  }
+
+  /** Session options of streamed graphs: opened for one use, so no pre-packed copy of their weights. */
+  private get streamed(): { threads?: number; prepack: boolean } {
+    return { threads: this.opts.threads, prepack: false };
   }
 
   private placementOf(name: string): GraphPlacement {
@@ -151,7 +156,7 @@ export class QwenImagePipeline {
     fn: (s: ort.InferenceSession) => Promise<T>,
   ): Promise<T> {
     if (this.placementOf(name) === 'resident') return fn(await this.session(name, component, build));
-    const s = await this.cache.session(name, async () => build(await this.source(component)), { threads: this.opts.threads });
+    const s = await this.cache.session(name, async () => build(await this.source(component)), this.streamed);
     this.loads.set(name, (this.loads.get(name) ?? 0) + 1);
     try {
       return await fn(s);
@@ -369,7 +374,7 @@ export class QwenImagePipeline {
     const open = (gi: number): Promise<ort.InferenceSession> => {
       const name = this.blocksName(gi);
       this.loads.set(name, (this.loads.get(name) ?? 0) + 1);
-      return this.cache.open(name, { threads: this.opts.threads });
+      return this.cache.open(name, this.streamed);
     };
     const nextStreamed = (from: number): number => placement.findIndex((p, i) => i >= from && p === 'stream');
     let prefetch: { gi: number; session: Promise<ort.InferenceSession> } | undefined;
