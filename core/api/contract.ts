@@ -47,6 +47,21 @@ const ModelRef = z
     'expected a model id or the absolute path of a model folder',
   );
 
+const GenerateArgs = z.strictObject({
+  prompt: z.string().trim().min(1, 'describe the image').max(2000),
+  negativePrompt: z.string().max(2000).default(''),
+  width: Side,
+  height: Side,
+  steps: z.number().int().min(1).max(100),
+  cfg: z.number().min(1).max(20),
+  seed: z
+    .number()
+    .int()
+    .min(0)
+    .max(2 ** 32 - 1),
+  model: ModelRef,
+});
+
 export const ApiArgs = {
   'app.info': z.strictObject({}),
   'assets.put': z.strictObject({
@@ -70,20 +85,8 @@ export const ApiArgs = {
     name: z.string().min(1).max(255),
     bytes: Bytes.refine((b) => b.byteLength <= 128 * 1024 * 1024, 'font larger than 128 MB'),
   }),
-  'engine.generate': z.strictObject({
-    prompt: z.string().trim().min(1, 'describe the image').max(2000),
-    negativePrompt: z.string().max(2000).default(''),
-    width: Side,
-    height: Side,
-    steps: z.number().int().min(1).max(100),
-    cfg: z.number().min(1).max(20),
-    seed: z
-      .number()
-      .int()
-      .min(0)
-      .max(2 ** 32 - 1),
-    model: ModelRef,
-  }),
+  'engine.generate': GenerateArgs,
+  'engine.plan': GenerateArgs.omit({ seed: true }),
   'engine.cancel': z.strictObject({ jobId: JobId }),
   'engine.jobs': z.strictObject({}),
   'engine.models': z.strictObject({}),
@@ -93,6 +96,21 @@ export const ApiArgs = {
     .refine((a) => (a.id === undefined) !== (a.path === undefined), 'give either id (an installed model) or path (a model folder)'),
   'engine.textCheck': z.strictObject({ sha256: Sha256, expected: z.string().trim().min(1, 'the text to look for').max(500) }),
 } as const satisfies Record<ApiMethod, z.ZodType>;
+
+/** Where a job's weights would live under the engine's RAM budget, as the engine would run it. */
+export interface EnginePlan {
+  /** False when nothing fits: text then says the smallest budget that would. */
+  fits: boolean;
+  /** The plan as text (or why nothing fits). */
+  text: string;
+  ramBudgetBytes: number;
+  /** The smallest RAM budget this job plans with. */
+  minRamBytes: number;
+  /** Estimated peak RAM of the plan (0 when nothing fits). */
+  peakRamBytes: number;
+  /** Bytes read from disk each denoising step (streamed groups). */
+  diskBytesPerStep: number;
+}
 
 export interface EngineModel {
   id: string;
@@ -184,6 +202,7 @@ export interface ApiResults {
   'fonts.get': { bytes: Uint8Array };
   'fonts.add': FontInfo;
   'engine.generate': { jobId: string };
+  'engine.plan': EnginePlan;
   'engine.cancel': { cancelled: boolean };
   'engine.jobs': EngineJob[];
   'engine.models': EngineModel[];

@@ -17,6 +17,7 @@ export const API_METHOD_NAMES = [
   'fonts.get',
   'fonts.add',
   'engine.generate',
+  'engine.plan',
   'engine.cancel',
   'engine.jobs',
   'engine.models',

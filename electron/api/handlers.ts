@@ -122,6 +122,7 @@ export function createHandlers(ctx: BackendContext): Handlers {
     'fonts.get': async ({ id }) => ({ bytes: await ctx.fonts.read(id) }),
     'fonts.add': async ({ name, bytes }) => ctx.fonts.add(name, bytes),
     'engine.generate': async (args) => ({ jobId: await ctx.engine.generate(args) }),
+    'engine.plan': async (args) => ctx.engine.plan(args),
     'engine.cancel': async ({ jobId }) => ({ cancelled: ctx.engine.cancel(jobId) }),
     'engine.jobs': async () => ctx.engine.jobs(),
     'engine.models': async () => ctx.engine.models(),

@@ -4,7 +4,18 @@
  * group into the graphs (session names) the pipeline opens, resident for the whole job or
  * streamed (opened from the graph cache for its turn and released after it).
  */
-import { formatBytes, type ModelSizeInput, type Plan, type PlanGroup, type Precision, planModel } from '../plan/index.js';
+import {
+  defaultBlockGroup,
+  formatBytes,
+  type ModelSizeInput,
+  type Plan,
+  type PlanGroup,
+  type Precision,
+  planModel,
+} from '../plan/index.js';
+import type { GenerateParams } from '../types.js';
+import type { QwenImageModel } from './qwen-image.js';
+import { nativeSize } from './resize.js';
 
 export interface OffloadOptions {
   /** A plan to run as it is (from `enginePlan`); otherwise one is made for each job from the budget. */
@@ -23,6 +34,35 @@ export interface JobShape {
   cfg: number;
   /** Prompt tokens after the template's prefix is dropped (the longer of the two CFG prompts). */
   textTokens: number;
+}
+
+/** A job's shape: its size at the model's native resolution and its prompts' token counts (tokenized here). */
+export async function jobShape(model: QwenImageModel, p: GenerateParams): Promise<JobShape> {
+  const native = nativeSize(p.width, p.height, model.nativeMaxPixels);
+  const tokens = async (text: string) => {
+    const n = (await model.tokenize(text)).length;
+    return n - Math.min(model.prompt.dropTokens, n - 1);
+  };
+  const uncond = p.cfg > 1 ? await tokens(p.negativePrompt.trim() ? p.negativePrompt : ' ') : 0;
+  return { width: native.width, height: native.height, steps: p.steps, cfg: p.cfg, textTokens: Math.max(await tokens(p.prompt), uncond) };
+}
+
+/**
+ * The plan a job would run, without onnxruntime (for the app's back end, which shows it before
+ * the engine process runs the job with the same options).
+ */
+export async function planJobFor(
+  model: QwenImageModel,
+  p: GenerateParams,
+  o: { precision?: Precision; blockGroup?: number; ramBudgetBytes?: number; prefetch?: boolean } = {},
+): Promise<Plan> {
+  return enginePlan(model.configs, {
+    precision: o.precision ?? 'fp32',
+    blockGroup: o.blockGroup ?? defaultBlockGroup(model.configs),
+    ramBudgetBytes: o.ramBudgetBytes,
+    prefetch: o.prefetch,
+    job: await jobShape(model, p),
+  });
 }
 
 /** Rates for the plan's time estimate (the CLI's `poster plan` defaults; estimates, not measured here). */

@@ -20,7 +20,7 @@ import type { GraphBuilder, LinearPrecision } from '../onnx/graph.js';
 import type { ModelSizeInput, Plan } from '../plan/index.js';
 import { CancelledError, type GeneratedImage, type GenerateParams, type RunOptions } from '../types.js';
 import { cacheKey, f32Tensor, GraphCache, run } from './graph-cache.js';
-import { enginePlan, type GraphPlacement, graphPlacements, type JobShape, type OffloadOptions } from './offload.js';
+import { enginePlan, type GraphPlacement, graphPlacements, type JobShape, jobShape, type OffloadOptions } from './offload.js';
 import { fitPreview, type PreviewProjection, previewRgb } from './preview.js';
 import { nativeSize, resizeRgb } from './resize.js';
 import { Rng } from './rng.js';
@@ -188,14 +188,7 @@ export class QwenImagePipeline {
 
   /** The plan for a job's parameters (prompts tokenized to count their tokens; nothing loaded). */
   async planFor(p: GenerateParams): Promise<Plan> {
-    const native = nativeSize(p.width, p.height, this.model.nativeMaxPixels);
-    const tokens = async (text: string) => {
-      const n = (await this.model.tokenize(text)).length;
-      return n - Math.min(this.model.prompt.dropTokens, n - 1);
-    };
-    const useCfg = p.cfg > 1;
-    const T = Math.max(await tokens(p.prompt), useCfg ? await tokens(p.negativePrompt.trim() ? p.negativePrompt : ' ') : 0);
-    return this.planJob({ width: native.width, height: native.height, steps: p.steps, cfg: p.cfg, textTokens: T });
+    return this.planJob(await jobShape(this.model, p));
   }
 
   /**

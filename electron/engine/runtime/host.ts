@@ -56,7 +56,11 @@ export class ProcessExecutor implements JobExecutor {
       env: {
         ...process.env,
         ELECTRON_RUN_AS_NODE: '1',
-        POSTER_ENGINE_CONFIG: JSON.stringify({ threads: this.config.threads, cacheDir: this.config.cacheDir } satisfies WorkerConfig),
+        POSTER_ENGINE_CONFIG: JSON.stringify({
+          threads: this.config.threads,
+          cacheDir: this.config.cacheDir,
+          ramBudgetBytes: this.config.ramBudgetBytes,
+        } satisfies WorkerConfig),
       },
     });
     const engine: Engine = { child, pending: new Map(), dead: false };

@@ -12,4 +12,6 @@ export type FromWorker =
 export interface WorkerConfig {
   threads?: number;
   cacheDir?: string;
+  /** RAM budget the offloading plan of every job fits (default: unlimited). */
+  ramBudgetBytes?: number;
 }

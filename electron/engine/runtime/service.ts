@@ -7,8 +7,11 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { basename, isAbsolute, join, normalize } from 'node:path';
-import type { EngineJobEvent, EngineJob as JobSummary, EngineModel as ModelSummary } from '../../../core/api/contract.js';
+import type { EngineJobEvent, EnginePlan, EngineJob as JobSummary, EngineModel as ModelSummary } from '../../../core/api/contract.js';
 import { importModel, openModel, readManifest } from '../model/manifest.js';
+import { loadPipelineModel } from '../pipeline/model.js';
+import { planJobFor } from '../pipeline/offload.js';
+import { defaultRamBudget, formatPlan, PlanError } from '../plan/index.js';
 import type { GeneratedImage, GenerateParams, StepProgress } from '../types.js';
 import { ProcessExecutor } from './host.js';
 import { EngineQueue, type JobEvent, type JobExecutor, type JobInfo } from './queue.js';
@@ -24,6 +27,8 @@ export interface EngineServiceOptions {
   emit: (event: EngineJobEvent) => void;
   executor?: JobExecutor;
   threads?: number;
+  /** RAM budget for every job's offloading plan; default: free memory when the service starts, minus a reserve. */
+  ramBudgetBytes?: number;
 }
 
 export type GenerateRequest = Omit<GenerateParams, 'model'> & { model: string };
@@ -41,9 +46,14 @@ export class EngineService {
   readonly queue: EngineQueue;
   private readonly executor: JobExecutor;
   private readonly modelIds = new Map<string, string>();
+  /** The budget the engine process plans with, so engine.plan shows what a job will do. */
+  readonly ramBudgetBytes: number;
 
   constructor(private readonly opts: EngineServiceOptions) {
-    this.executor = opts.executor ?? new ProcessExecutor({ threads: opts.threads, cacheDir: join(opts.dataDir, 'graph-cache') });
+    this.ramBudgetBytes = opts.ramBudgetBytes ?? defaultRamBudget().budgetBytes;
+    this.executor =
+      opts.executor ??
+      new ProcessExecutor({ threads: opts.threads, cacheDir: join(opts.dataDir, 'graph-cache'), ramBudgetBytes: this.ramBudgetBytes });
     this.queue = new EngineQueue(this.executor);
     // An event that cannot be turned into a UI event (a bad preview, say) must not become an unhandled rejection.
     this.queue.on((e) => void this.forward(e).catch(() => {}));
@@ -144,6 +154,28 @@ export class EngineService {
   async generate(req: GenerateRequest): Promise<string> {
     const model = await this.resolveModel(req.model);
     return this.queue.enqueue({ ...req, model });
+  }
+
+  /** The offloading plan a job would run (from the model's configs and tokenizer; nothing is loaded). */
+  async plan(req: Omit<GenerateRequest, 'seed'>): Promise<EnginePlan> {
+    const dir = await this.resolveModel(req.model);
+    const model = await loadPipelineModel(dir);
+    const budget = this.ramBudgetBytes;
+    try {
+      const p = await planJobFor(model, { ...req, seed: 0, model: dir }, { ramBudgetBytes: budget });
+      const ram = p.devices.find((d) => d.kind === 'cpu');
+      return {
+        fits: true,
+        text: formatPlan(p),
+        ramBudgetBytes: budget,
+        minRamBytes: ram?.minBudgetBytes ?? 0,
+        peakRamBytes: ram?.peakBytes ?? 0,
+        diskBytesPerStep: p.perStep.diskBytes,
+      };
+    } catch (e) {
+      if (!(e instanceof PlanError)) throw e;
+      return { fits: false, text: e.message, ramBudgetBytes: budget, minRamBytes: e.minRamBytes, peakRamBytes: 0, diskBytesPerStep: 0 };
+    }
   }
 
   cancel(jobId: string): boolean {

@@ -11,7 +11,7 @@ import type { FromWorker, ToWorker, WorkerConfig } from './messages.js';
 const send = process.send?.bind(process);
 if (!send) throw new Error('engine-worker must be started with an IPC channel (child_process.fork)');
 const config = JSON.parse(process.env.POSTER_ENGINE_CONFIG ?? '{}') as WorkerConfig;
-const generator = createGenerator({ threads: config.threads, cacheDir: config.cacheDir });
+const generator = createGenerator({ threads: config.threads, cacheDir: config.cacheDir, ramBudgetBytes: config.ramBudgetBytes });
 const running = new Map<string, AbortController>();
 
 const post = (msg: FromWorker): void => {
