@@ -178,8 +178,10 @@ export async function generateCommand(
     );
     // maxRSS is in KiB on every platform; it is the process's high-water mark, the figure a budget bounds.
     const peak = process.resourceUsage().maxRSS * 1024;
+    const used = process.cpuUsage();
+    const cpu = used.user + used.system;
     log(
-      `Memory: peak ${formatBytes(peak)} resident (${peak} bytes), ${formatBytes(startRss)} (${startRss} bytes) before the model; RAM budget ${formatBytes(ramBudgetBytes)}.`,
+      `Memory: peak ${formatBytes(peak)} resident (${peak} bytes), ${formatBytes(startRss)} (${startRss} bytes) before the model; RAM budget ${formatBytes(ramBudgetBytes)}; CPU time ${(cpu / 1e6).toFixed(2)} s.`,
     );
     return 0;
   } catch (err) {

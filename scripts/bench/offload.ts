@@ -51,7 +51,8 @@ it('offload benchmark', async () => {
     const steps = [...r.stderr.matchAll(/step \d+\/\d+ {2}([\d.]+) s\/step/g)].map((m) => Number(m[1]));
     const peak = Number(/Memory: peak .* \((\d+) bytes\), .* \((\d+) bytes\) before the model/.exec(r.stdout)?.[1]);
     const denoise = Number(/denoise ([\d.]+) s/.exec(r.stdout)?.[1]);
-    return { steps, peak, denoise };
+    const cpu = Number(/CPU time ([\d.]+) s/.exec(r.stdout)?.[1]);
+    return { steps, peak, denoise, cpu };
   };
 
   const rows: Record<string, unknown>[] = [];
@@ -84,12 +85,13 @@ it('offload benchmark', async () => {
           secondsPerStep: r3(median(r.steps.slice(1))),
           firstStepSeconds: r3(r.steps[0] ?? Number.NaN),
           denoiseSeconds: r.denoise,
+          cpuSeconds: r.cpu,
           peakRssBytes: r.peak,
           streamedMiBPerSecond: r3(plan.perStep.diskBytes / MIB / median(r.steps.slice(1))),
         };
         rows.push(row);
         console.log(
-          `${precision} ${String(share * 100).padStart(3)}% prefetch ${prefetch ? 'on ' : 'off'}: ${row.secondsPerStep.toFixed(3)} s/step, peak RSS ${(r.peak / MIB).toFixed(0)} MiB, ${streamed.length} groups streamed (${(plan.perStep.diskBytes / MIB).toFixed(0)} MiB a step)`,
+          `${precision} ${String(share * 100).padStart(3)}% prefetch ${prefetch ? 'on ' : 'off'}: ${row.secondsPerStep.toFixed(3)} s/step, CPU ${r.cpu.toFixed(1)} s, peak RSS ${(r.peak / MIB).toFixed(0)} MiB, ${streamed.length} groups streamed (${(plan.perStep.diskBytes / MIB).toFixed(0)} MiB a step)`,
         );
       }
     }
@@ -97,7 +99,8 @@ it('offload benchmark', async () => {
   const result = {
     machine: { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, platform: `${process.platform}-${process.arch}` },
     model: { layers: 8, width: 512, blockGroup: 1, size: `${SIZE}x${SIZE}`, steps: STEPS, cfg: 4, threads: THREADS },
-    note: 'Each run is a separate `poster generate` process. secondsPerStep is the median of steps 2..N; the first step also opens the resident graphs.',
+    note: 'Each run is a separate `poster generate` process. secondsPerStep is the median wall time of steps 2..N (the first step also opens the resident graphs); cpuSeconds is the whole process (user + system), which contention on a shared machine disturbs less than wall time.',
+    loadAverage: os.loadavg(),
     rows,
   };
   mkdirSync(path.join(root, 'bench/results'), { recursive: true });
