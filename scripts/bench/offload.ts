@@ -50,7 +50,7 @@ it('offload benchmark', async () => {
     const r = await run(process.execPath, args, { encoding: 'utf8', env: { ...process.env, POSTER_DATA_DIR: data } });
     const steps = [...r.stderr.matchAll(/step \d+\/\d+ {2}([\d.]+) s\/step/g)].map((m) => Number(m[1]));
     const peak = Number(/Memory: peak .* \((\d+) bytes\), .* \((\d+) bytes\) before the model/.exec(r.stdout)?.[1]);
-    const denoise = Number(/denoise ([\d.]+) s/.exec(r.stdout)?.[1]);
+    const denoise = Number(/prompt [\d.]+ s, denoise ([\d.]+) s/.exec(r.stdout)?.[1]);
     const cpu = Number(/CPU time ([\d.]+) s/.exec(r.stdout)?.[1]);
     return { steps, peak, denoise, cpu };
   };
