@@ -22,9 +22,10 @@ const root = join(import.meta.dirname, '../..');
 const BIN = join(root, 'bin/poster.mjs');
 const MIB = 2 ** 20;
 /**
- * What a run may use beyond baseline + its plan's weights: onnxruntime's per-session state, the
- * pre-packed copies' padding and allocator slack (measured: 8 MiB at 100%, none when streaming,
- * since streamed graphs skip pre-packing).
+ * What a run may use beyond baseline + its plan's weights: onnxruntime's per-session state and
+ * allocator slack (measured: 8-12 MiB at 100%, none when streaming; the engine opens graphs
+ * without the CPU arena and without pre-packing, which otherwise added ~40 MiB and one more
+ * group's bytes).
  */
 const SLACK = 24 * MIB;
 

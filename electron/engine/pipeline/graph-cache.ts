@@ -25,8 +25,8 @@ export interface SessionOptions {
   threads?: number;
   /**
    * Let onnxruntime pre-pack MatMul weights (default true). Packing copies a graph's weights
-   * while the read ones are still held, so opening one costs twice its bytes for a moment;
-   * streamed groups skip it (same kernels, same results, measured bit-identical).
+   * while the read ones are still held, so opening one costs twice its bytes for a moment, and
+   * its results differ in the last bits from the unpacked kernel's.
    */
   prepack?: boolean;
 }

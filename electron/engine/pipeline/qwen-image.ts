@@ -131,13 +131,19 @@ export class QwenImagePipeline {
   ): Promise<ort.InferenceSession> {
     const hit = this.sessions.get(name);
     if (hit) return hit;
-    const s = await this.cache.session(name, async () => build(await this.source(component)), this.streamed);
+    const s = await this.cache.session(name, async () => build(await this.source(component)), this.sessionOptions);
     this.sessions.set(name, s);
     return s;
   }
 
-  /** Session options of streamed graphs: opened for one use, so no pre-packed copy of their weights. */
-  private get streamed(): { threads?: number; prepack: boolean } {
+  /**
+   * Every graph, resident or streamed, runs without onnxruntime's pre-packed MatMul weights: the
+   * pre-packed and the on-the-fly GEMM round differently (measured: the 300 MB test model's
+   * image changes), so a graph must run the same way wherever the plan puts it for the image
+   * to be the same under any budget; and pre-packing holds a second copy of a graph's weights
+   * while it opens (tests/engine/offload-memory.test.ts).
+   */
+  private get sessionOptions(): { threads?: number; prepack: boolean } {
     return { threads: this.opts.threads, prepack: false };
   }
 
@@ -156,7 +162,7 @@ export class QwenImagePipeline {
     fn: (s: ort.InferenceSession) => Promise<T>,
   ): Promise<T> {
     if (this.placementOf(name) === 'resident') return fn(await this.session(name, component, build));
-    const s = await this.cache.session(name, async () => build(await this.source(component)), this.streamed);
+    const s = await this.cache.session(name, async () => build(await this.source(component)), this.sessionOptions);
     this.loads.set(name, (this.loads.get(name) ?? 0) + 1);
     try {
       return await fn(s);
@@ -367,7 +373,7 @@ export class QwenImagePipeline {
     const open = (gi: number): Promise<ort.InferenceSession> => {
       const name = this.blocksName(gi);
       this.loads.set(name, (this.loads.get(name) ?? 0) + 1);
-      return this.cache.open(name, this.streamed);
+      return this.cache.open(name, this.sessionOptions);
     };
     const nextStreamed = (from: number): number => placement.findIndex((p, i) => i >= from && p === 'stream');
     let prefetch: { gi: number; session: Promise<ort.InferenceSession> } | undefined;
