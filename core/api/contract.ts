@@ -137,7 +137,11 @@ export const ApiArgs = {
   'engine.reorder': z.strictObject({ id: JobId, index: z.number().int().min(0, 'index: 0 is the front of the queue').max(10_000) }),
   'engine.deleteModel': z.strictObject({ id: ModelId }),
   'engine.plan': z.strictObject({
-    id: ModelId,
+    /** An installed model's id or a model folder. */
+    id: ModelRef,
+    /** The prompts count as text tokens in the plan (a typical poster prompt when left out). */
+    prompt: z.string().max(2000).optional(),
+    negativePrompt: z.string().max(2000).optional(),
     width: Side.default(1024),
     height: Side.default(1024),
     steps: z.number().int().min(1).max(100).default(20),
@@ -175,14 +179,26 @@ export interface EngineSettingsView {
   gpuBudgetBytes: number | null;
 }
 
+/**
+ * Where a job's weights live under the engine's memory budgets, as the engine runs it: the same
+ * plan the engine process computes before a job (electron/engine/pipeline/offload.ts).
+ */
 export interface EnginePlan {
-  /** The plan as text a user reads. */
+  /** The plan as text a user reads (or, when nothing fits, the smallest budget that would). */
   text: string;
-  /** False when the model does not fit the budgets (the text says what to change). */
+  /** False when the job does not fit the budgets (the text says what to change). */
   fits: boolean;
   ram: { bytes: number; source: string };
   gpu: { bytes: number; source: string } | null;
+  /** The precision the engine runs the weights at. */
   precision: string;
+  ramBudgetBytes: number;
+  /** The smallest RAM budget this job plans with. */
+  minRamBytes: number;
+  /** Estimated peak RAM of the plan (0 when nothing fits). */
+  peakRamBytes: number;
+  /** Bytes read from disk each denoising step (streamed groups). */
+  diskBytesPerStep: number;
 }
 
 export interface EngineJob {

@@ -132,7 +132,7 @@ export function createHandlers(ctx: BackendContext): Handlers {
       ctx.engine.verifyModel(p === undefined ? (id as string) : requireAbsolute(p), level),
     'engine.reorder': async ({ id, index }) => ({ queued: ctx.engine.reorder(id, index) }),
     'engine.deleteModel': async ({ id }) => ctx.engine.deleteModel(id),
-    'engine.plan': async ({ id, ...workload }) => ctx.engine.plan(id, workload),
+    'engine.plan': async (args) => ctx.engine.plan(args),
     'engine.settings': async () => ctx.engine.getSettings(),
     'engine.setSettings': async (v) => ctx.engine.setSettings(v),
     'engine.textCheck': async ({ sha256, expected }) => {

@@ -1,11 +1,13 @@
 // `poster generate`: text to image with the local engine, headless.
 //   poster generate --prompt TEXT [--text WORDS] [--negative TEXT] [--size WxH] [--steps N] [--cfg X] [--seed N]
 //                   [--model DIR] [--threads N] [--precision fp32|fp16|int8|int4] [--block-size N]
-//                   [--provider cuda,webgpu,cpu] --out image.png
+//                   [--provider cuda,webgpu,cpu] [--ram-budget 2G] [--block-group N] [--no-prefetch]
+//                   --out image.png
 //   poster generate --init in.png --mask x,y,w,h|mask.png [--strength S] --prompt TEXT ... --out out.png
 //     regenerates only the masked part of in.png (the output keeps its size).
-// Progress on stderr; the settings go into the PNG as text chunks; Ctrl+C cancels and leaves no
-// partial file.
+// Prints the offloading plan before it starts (the RAM budget defaults to free memory minus a
+// reserve); progress on stderr; the settings go into the PNG as text chunks; Ctrl+C cancels and
+// leaves no partial file.
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -16,7 +18,7 @@ import { DEFAULT_INT4_BLOCK, INT4_BLOCK_SIZES, isInt4BlockSize } from '../engine
 import { createGenerator } from '../engine/pipeline/index';
 import { RegionError } from '../engine/pipeline/inpaint';
 import { offeredProviders, ProviderError, resolveProviders } from '../engine/pipeline/providers';
-import { parseBytes } from '../engine/plan/budget';
+import { defaultRamBudget, formatBytes, parseBytes } from '../engine/plan/index';
 import { regionInput } from '../engine/runtime/region';
 import { settingsText } from '../engine/runtime/settings';
 import { CancelledError, type GenerateParams } from '../engine/types';
@@ -26,7 +28,7 @@ import { bundledModelDir } from '../store/resources';
 
 export class GenerateUsageError extends Error {}
 
-export const GENERATE_USAGE = `poster generate --prompt TEXT [--text WORDS] [--negative TEXT] [--size WxH] [--steps N] [--cfg X] [--seed N] [--model DIR] [--threads N] [--precision fp32|fp16|int8|int4] [--block-size 16|32|64|128] [--provider cuda,webgpu,cpu] [--block-budget 2G] [--init in.png --mask x,y,w,h|mask.png [--strength 0-1]] --out image.png`;
+export const GENERATE_USAGE = `poster generate --prompt TEXT [--text WORDS] [--negative TEXT] [--size WxH] [--steps N] [--cfg X] [--seed N] [--model DIR] [--threads N] [--precision fp32|fp16|int8|int4] [--block-size 16|32|64|128] [--provider cuda,webgpu,cpu] [--ram-budget 2G] [--block-group N] [--no-prefetch] [--init in.png --mask x,y,w,h|mask.png [--strength 0-1]] --out image.png`;
 
 /** A region to regenerate, as given on the command line (read and checked by generateCommand). */
 export interface RegionArgs {
@@ -48,8 +50,10 @@ export function parseGenerateArgs(argv: string[]): {
   precision: LinearPrecision;
   int4BlockSize?: number;
   providers: string[];
-  blockBudgetBytes?: number;
   region?: RegionArgs;
+  ramBudgetBytes?: number;
+  blockGroup?: number;
+  prefetch: boolean;
 } {
   const v = new Map<string, string>();
   const known = [
@@ -65,14 +69,20 @@ export function parseGenerateArgs(argv: string[]): {
     '--precision',
     '--block-size',
     '--provider',
-    '--block-budget',
     '--init',
     '--mask',
     '--strength',
+    '--ram-budget',
+    '--block-group',
     '--out',
   ];
+  let prefetch = true;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] as string;
+    if (a === '--no-prefetch') {
+      prefetch = false;
+      continue;
+    }
     if (!known.includes(a)) throw new GenerateUsageError(`Unknown option ${a}`);
     const value = argv[++i];
     if (value === undefined) throw new GenerateUsageError(`${a} needs a value`);
@@ -135,22 +145,27 @@ export function parseGenerateArgs(argv: string[]): {
     if (e instanceof ProviderError) throw new GenerateUsageError(`--provider: ${e.message}`);
     throw e;
   }
-  let blockBudgetBytes: number | undefined;
-  const budget = v.get('--block-budget');
+  let ramBudgetBytes: number | undefined;
+  const budget = v.get('--ram-budget');
   if (budget !== undefined) {
     try {
-      blockBudgetBytes = parseBytes(budget);
+      ramBudgetBytes = parseBytes(budget, '--ram-budget');
     } catch (e) {
-      throw new GenerateUsageError(`--block-budget: ${(e as Error).message}`);
+      throw new GenerateUsageError((e as Error).message);
     }
   }
+  const blockGroup = v.has('--block-group')
+    ? num('--block-group', v.get('--block-group'), (n) => Number.isInteger(n) && n >= 1 && n <= 1000, 'a whole number of blocks a group')
+    : undefined;
   return {
     out: path.resolve(out),
     region,
     precision,
     int4BlockSize,
     providers,
-    blockBudgetBytes,
+    ramBudgetBytes,
+    blockGroup,
+    prefetch,
     threads: numbers.threads,
     params: {
       prompt,
@@ -199,7 +214,17 @@ export async function generateCommand(
   log: (s: string) => void,
   progress: (s: string) => void = (s) => process.stderr.write(s),
 ): Promise<number> {
-  const { params, out, threads, precision, int4BlockSize, providers, blockBudgetBytes, region } = parseGenerateArgs(argv);
+  const startRss = process.memoryUsage.rss();
+  const parsed = parseGenerateArgs(argv);
+  const { params, out, threads, precision, prefetch, blockGroup, int4BlockSize, providers, region } = parsed;
+  let ramBudgetBytes = parsed.ramBudgetBytes;
+  if (ramBudgetBytes === undefined) {
+    const m = defaultRamBudget();
+    ramBudgetBytes = m.budgetBytes;
+    log(
+      `RAM budget: ${formatBytes(m.budgetBytes)} (${m.source} ${formatBytes(m.freeBytes)} minus a ${formatBytes(m.reserveBytes)} reserve); --ram-budget overrides it.`,
+    );
+  }
   if (region) {
     try {
       params.region = await regionInput({
@@ -217,10 +242,12 @@ export async function generateCommand(
   const abort = new AbortController();
   const onSigint = (): void => abort.abort();
   process.once('SIGINT', onSigint);
-  const gen = createGenerator({ threads, precision, int4BlockSize, providers, blockBudgetBytes });
+  const gen = createGenerator({ threads, precision, int4BlockSize, providers, ramBudgetBytes, prefetch, blockGroup });
   const t0 = performance.now();
   let last = t0;
   try {
+    // A PlanError (nothing fits) reaches the user as it is: it names the smallest --ram-budget.
+    log((await gen.plan(params)).text);
     log(
       `${region ? `Regenerating a region of ${path.basename(region.init)}` : 'Generating'} ${params.width}x${params.height}, ${params.steps} steps, CFG ${params.cfg}, seed ${params.seed}, model ${path.basename(params.model)}…`,
     );
@@ -252,6 +279,13 @@ export async function generateCommand(
     const t = image.timings;
     log(
       `Wrote ${out} (${(png.length / 1024).toFixed(0)} KB) in ${((performance.now() - t0) / 1000).toFixed(1)} s (prompt ${(t.encodeMs / 1000).toFixed(1)} s, denoise ${(t.denoiseMs / 1000).toFixed(1)} s, decode ${(t.decodeMs / 1000).toFixed(1)} s). Seed ${params.seed}.`,
+    );
+    // maxRSS is in KiB on every platform; it is the process's high-water mark, the figure a budget bounds.
+    const peak = process.resourceUsage().maxRSS * 1024;
+    const used = process.cpuUsage();
+    const cpu = used.user + used.system;
+    log(
+      `Memory: peak ${formatBytes(peak)} resident (${peak} bytes), ${formatBytes(startRss)} (${startRss} bytes) before the model; RAM budget ${formatBytes(ramBudgetBytes)}; CPU time ${(cpu / 1e6).toFixed(2)} s.`,
     );
     return 0;
   } catch (err) {

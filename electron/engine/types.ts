@@ -18,6 +18,8 @@ export interface GenerateParams {
   seed: number;
   /** Absolute path of the model folder. */
   model: string;
+  /** The RAM budget this job's offloading plan must fit (default: the engine's). */
+  ramBudgetBytes?: number;
   /** Words the model should render in the image; the pipeline quotes them into the prompt (core/paint-text). */
   paintText?: string;
   /** Regenerate only part of an existing image (inpainting); the result has that image's size. */

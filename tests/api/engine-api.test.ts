@@ -88,6 +88,23 @@ describe('engine API (web mode)', () => {
     expect(models).toEqual([expect.objectContaining({ id: 'default', source: 'bundled', path: path.join(root, 'tiny') })]);
   });
 
+  it("shows the offloading plan a job would run under the engine's RAM budget", async () => {
+    const { seed: _seed, model, ...rest } = job;
+    const shape = { ...rest, id: model };
+    const plan = ok(await call('engine.plan', shape));
+    expect(plan.fits).toBe(true);
+    expect(plan.text).toMatch(/^Plan for .* at 64x64, 3 steps, CFG 3, weights stored as fp32\./);
+    expect(plan.text).toMatch(/^Plan: runs on the CPU, 3 steps × 2 passes \(CFG\), prefetch on\./m);
+    expect(plan.text).toMatch(/denoise {3}blocks 0-1 .* RAM-resident/);
+    expect(plan.ramBudgetBytes).toBe(backend.engine.ramBudgetBytes);
+    expect(plan.peakRamBytes).toBeGreaterThan(0);
+    expect(plan.peakRamBytes).toBeLessThanOrEqual(plan.ramBudgetBytes);
+    expect(plan.minRamBytes).toBeLessThanOrEqual(plan.peakRamBytes);
+    expect(plan.diskBytesPerStep).toBe(0);
+    const bad = await call('engine.plan', { ...shape, width: 100 });
+    expect(bad.ok).toBe(false);
+  });
+
   it('generates with step previews over the event socket and puts the PNG in the asset store', async () => {
     const { jobId } = ok(await call('engine.generate', job));
     const done = await until((e) => e.job.id === jobId && ['done', 'failed'].includes(e.job.state));

@@ -85,7 +85,7 @@ describe('poster generate', () => {
     expect(r.stderr).toMatch(message);
   });
 
-  it('--precision int8 and --block-budget reach the engine', async () => {
+  it('--precision int8, --ram-budget and --no-prefetch reach the engine, which prints its plan', async () => {
     const base = ['generate', '--prompt', 'red dots', '--size', '64x64', '--steps', '2', '--seed', '5', '--model', model, '--threads', '1'];
     const fp32 = join(work, 'p-fp32.png');
     const int8 = join(work, 'p-int8.png');
@@ -93,12 +93,22 @@ describe('poster generate', () => {
     expect((await poster([...base, '--out', fp32])).code).toBe(0);
     expect((await poster([...base, '--precision', 'int8', '--out', int8])).code).toBe(0);
     expect(readFileSync(int8).equals(readFileSync(fp32))).toBe(false);
-    expect((await poster([...base, '--block-budget', '1G', '--out', streamed])).code).toBe(0);
-    expect(readFileSync(streamed).equals(readFileSync(fp32))).toBe(true);
-    const small = await poster([...base, '--block-budget', '1K', '--out', join(work, 'p-small.png')]);
+    const small = await poster([...base, '--ram-budget', '1K', '--out', join(work, 'p-small.png')]);
     expect(small.code).toBe(1);
-    expect(small.stderr).toMatch(/block budget is too small: .* at least \d+ bytes/);
+    expect(small.stderr).toMatch(/Not enough memory: needs at least .* \((\d+) bytes, --ram-budget \S+\) of RAM/);
     expect(existsSync(join(work, 'p-small.png'))).toBe(false);
+    // The smallest budget named runs (on this tiny model it holds everything: two streaming
+    // buffers of its largest group would be more) and gives the same image, prefetch or not.
+    const min = Number(/\((\d+) bytes, --ram-budget/.exec(small.stderr)?.[1]);
+    for (const extra of [[], ['--no-prefetch']]) {
+      const r = await poster([...base, '--ram-budget', `${min}B`, ...extra, '--out', streamed]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toMatch(/Plan: runs on the CPU, 2 steps × 2 passes \(CFG\), prefetch (on|off)/);
+      expect(r.stdout).toContain(`prefetch ${extra.length ? 'off' : 'on'}`);
+      expect(r.stdout).toMatch(/RAM {11}peak .* \(needs at least /);
+      expect(r.stdout).toMatch(/Memory: peak \S+ \S+ resident/);
+      expect(readFileSync(streamed).equals(readFileSync(fp32))).toBe(true);
+    }
     expect((await poster([...base, '--precision', 'int2', '--out', int8])).stderr).toMatch(
       /--precision needs fp32, int8, int4, fp16, got int2/,
     );

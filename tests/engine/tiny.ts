@@ -89,6 +89,8 @@ export interface TinyOptions {
   size?: 'tiny' | 'bench';
   /** Overrides the number of transformer blocks. */
   layers?: number;
+  /** Overrides the number of attention heads (the transformer's width is heads x head dim). */
+  heads?: number;
 }
 
 export const BENCH_TRANSFORMER: TransformerConfig = {
@@ -109,7 +111,11 @@ export async function makeTinyQwenImage(dir: string, opts: TinyOptions = {}): Pr
     : writeTinyTokenizer(join(dir, 'tokenizer'));
   const bench = opts.size === 'bench';
   const base = bench ? BENCH_TRANSFORMER : TINY_TRANSFORMER;
-  const transformerConfig = { ...base, num_layers: opts.layers ?? base.num_layers };
+  const transformerConfig = {
+    ...base,
+    num_layers: opts.layers ?? base.num_layers,
+    num_attention_heads: opts.heads ?? base.num_attention_heads,
+  };
   const te: TextEncoderConfig = {
     hidden_size: bench ? 64 : 24,
     intermediate_size: bench ? 128 : 48,

@@ -26,6 +26,12 @@ export interface SessionOptions {
   threads?: number;
   /** Execution providers in order of preference (see providers.ts); default CPU. */
   providers?: readonly ProviderName[];
+  /**
+   * Let onnxruntime pre-pack MatMul weights (default true). Packing copies a graph's weights
+   * while the read ones are still held, so opening one costs twice its bytes for a moment, and
+   * its results differ in the last bits from the unpacked kernel's.
+   */
+  prepack?: boolean;
 }
 
 export class GraphCache {
@@ -87,6 +93,11 @@ export function openSession(path: string, opts: SessionOptions): Promise<ort.Inf
     intraOpNumThreads: opts.threads ?? 0,
     interOpNumThreads: 1,
     executionMode: 'sequential',
+    // Each session's arena keeps the chunks of its largest run for the session's life; with one
+    // session per block group that was ~40 MiB over the weights on a 300 MB model (measured,
+    // tests/engine/offload-memory.test.ts). Plain malloc gives the memory back after each run.
+    enableCpuMemArena: false,
+    ...(opts.prepack === false ? { extra: { session: { disable_prepacking: '1' } } } : {}),
   });
 }
 

@@ -6,12 +6,14 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { LinearPrecision } from '../onnx/graph.js';
 import { INT4_BLOCK_SIZES, isInt4BlockSize } from '../onnx/quant.js';
+import { formatPlan, type Plan } from '../plan/index.js';
 import type { GeneratedImage, GenerateParams, ImageGenerator, RunOptions } from '../types.js';
 import { loadPipelineModel } from './model.js';
+import type { OffloadOptions } from './offload.js';
 import { resolveProviders } from './providers.js';
 import { QwenImagePipeline } from './qwen-image.js';
 
-export interface GeneratorOptions {
+export interface GeneratorOptions extends OffloadOptions {
   /** ONNX Runtime intra-op threads; 0 lets it decide. */
   threads?: number;
   /** Weight-only precision of the transformer blocks and text encoder (default fp32). */
@@ -24,8 +26,8 @@ export interface GeneratorOptions {
    * A provider that fails to start falls through to the next; jobs name the one that ran.
    */
   providers?: readonly string[];
-  /** Memory for transformer block weights; groups beyond it are streamed (see QwenImagePipeline). */
-  blockBudgetBytes?: number;
+  /** Transformer blocks per graph (default: the engine's rule, all in one graph when small). */
+  blockGroup?: number;
   /** Where built graphs are kept; default `~/.poster-studio/engine/graph-cache` (POSTER_DATA_DIR overrides the root). */
   cacheDir?: string;
 }
@@ -35,7 +37,18 @@ export function defaultGraphCache(): string {
   return join(process.env.POSTER_DATA_DIR || join(homedir(), '.poster-studio'), 'engine', 'graph-cache');
 }
 
-export function createGenerator(options: GeneratorOptions = {}): ImageGenerator {
+/** The offloading plan a job would run, as data and as the text the CLI prints and the app shows. */
+export interface JobPlan {
+  plan: Plan;
+  text: string;
+}
+
+export interface Generator extends ImageGenerator {
+  /** Plans a job without running it (opens the model folder; throws PlanError when nothing fits). */
+  plan(params: GenerateParams, run?: Pick<RunOptions, 'cacheDir'>): Promise<JobPlan>;
+}
+
+export function createGenerator(options: GeneratorOptions = {}): Generator {
   const providers = resolveProviders(options.providers);
   if (options.int4BlockSize !== undefined && !isInt4BlockSize(options.int4BlockSize))
     throw new RangeError(`int4 block size must be one of ${INT4_BLOCK_SIZES.join(', ')}, got ${options.int4BlockSize}`);
@@ -51,7 +64,10 @@ export function createGenerator(options: GeneratorOptions = {}): ImageGenerator 
             precision: options.precision,
             int4BlockSize: options.int4BlockSize,
             providers,
-            blockBudgetBytes: options.blockBudgetBytes,
+            plan: options.plan,
+            ramBudgetBytes: options.ramBudgetBytes,
+            prefetch: options.prefetch,
+            blockGroup: options.blockGroup,
           }),
       );
       // A folder that failed to open is retried on the next job (the user may have fixed it).
@@ -61,6 +77,10 @@ export function createGenerator(options: GeneratorOptions = {}): ImageGenerator 
     return p;
   };
   return {
+    async plan(params: GenerateParams, run: Pick<RunOptions, 'cacheDir'> = {}): Promise<JobPlan> {
+      const plan = await (await pipelineFor(params.model, run.cacheDir)).planFor(params);
+      return { plan, text: formatPlan(plan) };
+    },
     async generate(params: GenerateParams, run: RunOptions = {}): Promise<GeneratedImage> {
       const pipe = await pipelineFor(params.model, run.cacheDir);
       return pipe.generate(params, run);

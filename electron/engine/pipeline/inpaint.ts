@@ -12,11 +12,12 @@
  *   5. decode, resize to the image's size, and blend with the original through a mask feathered
  *      a few pixels inward: pixels outside the mask are the original's, byte for byte.
  */
+import { promptWithText } from '../../../core/paint-text.js';
 import { buildVaeEncoderGraph, type VaeEncoderShape } from '../graphs/vae-encoder.js';
 import { CancelledError, type GeneratedImage, type GenerateParams, type RegionInput, type RunOptions } from '../types.js';
 import { f32Tensor, run } from './graph-cache.js';
 import { previewRgb } from './preview.js';
-import type { Pass, QwenImagePipeline } from './qwen-image.js';
+import type { Pass, PromptEmbedding, QwenImagePipeline } from './qwen-image.js';
 import { toRgb } from './qwen-image.js';
 import { blendRgb, featherAlpha, featherWidth, latentMask, resizeRgbArea, rgbToPlanar } from './region-mask.js';
 import { nativeSize, resizeRgb } from './resize.js';
@@ -88,6 +89,9 @@ export async function inpaint(pipe: QwenImagePipeline, p: GenerateParams, option
   check();
   // 1-2. the image at the generation size, encoded.
   const gen = generationSize(region.width, region.height, pipe.model.nativeMaxPixels);
+  // Graphs placed as the offloading plan says for a job of this size, as text-to-image does.
+  await pipe.applyPlan(await pipe.planFor({ ...p, width: gen.width, height: gen.height, region: undefined }));
+  check();
   const small = resizeRgbArea(region.rgb, region.width, region.height, gen.width, gen.height);
   const x0 = await encodeImage(pipe, rgbToPlanar(small, gen.width, gen.height), gen.height, gen.width);
   const h = gen.height / 8;
@@ -100,8 +104,8 @@ export async function inpaint(pipe: QwenImagePipeline, p: GenerateParams, option
   const known = packLatents(x0, C, h, w);
   // The prompt, as text-to-image.
   const useCfg = p.cfg > 1;
-  const cond = await pipe.encodePrompt(p.prompt);
-  const uncond = useCfg ? await pipe.encodePrompt(p.negativePrompt.trim() ? p.negativePrompt : ' ') : undefined;
+  const prompts = [promptWithText(p.prompt, p.paintText), ...(useCfg ? [p.negativePrompt.trim() ? p.negativePrompt : ' '] : [])];
+  const [cond, uncond] = (await pipe.encodePrompts(prompts)) as [PromptEmbedding, PromptEmbedding | undefined];
   check();
   const txtC = await pipe.embedText(cond);
   const txtU = uncond ? await pipe.embedText(uncond) : undefined;

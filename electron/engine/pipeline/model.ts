@@ -58,6 +58,7 @@ export async function loadPipelineModel(dir: string, opts: { verify?: 'fast' | '
     scheduler: m.scheduler,
     prompt: { template: m.prompt.template, dropTokens: m.prompt.dropTokens, maxTokens: 1024 },
     nativeMaxPixels: m.native?.maxPixels,
+    configs: { transformer: m.components.transformer.config, textEncoder: m.components.text_encoder.config, vae },
     hashes: { transformer: hash('transformer'), text_encoder: hash('text_encoder'), vae: hash('vae') },
     openWeights: async (c) => adaptWeights(await loaded.weights(c)),
     tokenize: async (text) =>

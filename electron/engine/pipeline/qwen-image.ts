@@ -19,9 +19,11 @@ import { buildVaeDecoderGraph, type VaeShape } from '../graphs/vae.js';
 import type { WeightSource } from '../graphs/weights.js';
 import type { GraphBuilder, Int4Options, LinearPrecision } from '../onnx/graph.js';
 import { DEFAULT_INT4_BLOCK, INT4_BLOCK_SIZES, isInt4BlockSize } from '../onnx/quant.js';
+import type { ModelSizeInput, Plan } from '../plan/index.js';
 import { CancelledError, type GeneratedImage, type GenerateParams, type RunOptions } from '../types.js';
 import { cacheKey, f32Tensor, GraphCache, run } from './graph-cache.js';
 import { inpaint } from './inpaint.js';
+import { enginePlan, type GraphPlacement, graphPlacements, type JobShape, jobShape, type OffloadOptions } from './offload.js';
 import { fitPreview, type PreviewProjection, previewRgb } from './preview.js';
 import { type ProviderName, providerOf } from './providers.js';
 import { nativeSize, resizeRgb } from './resize.js';
@@ -48,13 +50,16 @@ export interface QwenImageModel {
   prompt: { template: string; dropTokens: number; maxTokens: number };
   /** Generate at about this many pixels and upscale (small models trained at low resolution). */
   nativeMaxPixels?: number;
+  /** The components' configs, for the offloading planner's unit sizes. */
+  configs: Required<ModelSizeInput>;
   /** Content hashes of each component's files, for the graph cache key. */
   hashes: Record<Component, string>;
   openWeights(component: Component): Promise<ComponentWeights>;
   tokenize(text: string): Promise<number[]>;
 }
 
-export interface PipelineOptions {
+/** Where weights live (pipeline/offload.ts): a plan, or a RAM budget to plan each job for. */
+export interface PipelineOptions extends OffloadOptions {
   cacheDir: string;
   threads?: number;
   /** Weight-only precision of the transformer blocks, their modulation and the text encoder. */
@@ -65,12 +70,6 @@ export interface PipelineOptions {
   int4Asymmetric?: boolean;
   /** Execution providers in order of preference; default CPU. */
   providers?: readonly ProviderName[];
-  /**
-   * Memory for the transformer's block-group weights. Groups are kept resident in order while
-   * they fit; the rest are streamed (opened from the graph cache when needed, the next one
-   * prefetched while the current one runs, released after the step). Default: all resident.
-   */
-  blockBudgetBytes?: number;
   /** Transformer blocks per graph; default: all blocks in one graph when they are small. */
   blockGroup?: number;
 }
@@ -96,30 +95,23 @@ export interface Pass {
   rope: Rope;
 }
 
-/** Thrown when the block budget cannot hold even the two streaming buffers. */
-export class BudgetError extends Error {
-  constructor(readonly minimumBytes: number) {
-    super(`The block budget is too small: streaming needs room for two block groups, at least ${minimumBytes} bytes.`);
-    this.name = 'BudgetError';
-  }
-}
-
 export class QwenImagePipeline {
   private readonly sessions = new Map<string, ort.InferenceSession>();
   private readonly weights = new Map<Component, ComponentWeights>();
   private readonly cache: GraphCache;
   private preview: PreviewProjection | undefined;
   readonly groups: [number, number][];
-  /** Per block group: resident for the whole job, or streamed each step (set on first use). */
-  placement: ('resident' | 'stream')[] | undefined;
-  /** Streamed group loads so far (for tests and the plan's accounting). */
-  streamLoads = 0;
   /** int4 format of the quantised graphs. */
   readonly int4: Int4Options;
   /** The provider the transformer blocks last ran on. */
   provider: string | undefined;
   /** How the quantisable Linear weights are stored. */
   private readonly linearSpec: { precision: LinearPrecision; int4?: Int4Options };
+  /** The plan of the current (or last) job; before any, every graph is resident. */
+  activePlan: Plan | undefined;
+  private placement = new Map<string, GraphPlacement>();
+  /** Loads of streamed graphs so far, by session name (for tests and the plan's accounting). */
+  readonly loads = new Map<string, number>();
 
   constructor(
     readonly model: QwenImageModel,
@@ -132,12 +124,12 @@ export class QwenImagePipeline {
     this.int4 = { blockSize, asymmetric: opts.int4Asymmetric ?? true };
     const quant = precision === 'int4' ? this.int4 : undefined;
     this.linearSpec = { precision, int4: quant };
-    const key = cacheKey({ hashes: model.hashes, precision, quant, group: opts.blockGroup ?? 0 });
+    const key = cacheKey({ hashes: model.hashes, precision, quant, group: opts.plan?.blockGroup ?? opts.blockGroup ?? 0 });
     this.cache = new GraphCache(`${opts.cacheDir}/${key}`);
     const n = model.transformer.num_layers;
     const D = innerDim(model.transformer);
     const perBlockBytes = 4 * 12 * D * D * 2;
-    const group = opts.blockGroup ?? (perBlockBytes * n < 512 * 2 ** 20 ? n : 1);
+    const group = opts.plan?.blockGroup ?? opts.blockGroup ?? (perBlockBytes * n < 512 * 2 ** 20 ? n : 1);
     this.groups = [];
     for (let a = 0; a < n; a += group) this.groups.push([a, Math.min(n, a + group)]);
   }
@@ -155,43 +147,139 @@ export class QwenImagePipeline {
   async session(name: string, component: Component, build: (src: WeightSource) => Promise<GraphBuilder>): Promise<ort.InferenceSession> {
     const hit = this.sessions.get(name);
     if (hit) return hit;
-    const s = await this.cache.session(name, async () => build(await this.source(component)), this.sessionOpts());
+    const s = await this.cache.session(name, async () => build(await this.source(component)), this.sessionOptions);
     this.sessions.set(name, s);
     return s;
   }
 
-  private sessionOpts(): { threads?: number; providers?: readonly ProviderName[] } {
-    return { threads: this.opts.threads, providers: this.opts.providers };
+  /**
+   * Every graph, resident or streamed, runs without onnxruntime's pre-packed MatMul weights: the
+   * pre-packed and the on-the-fly GEMM round differently (measured: the 300 MB test model's
+   * image changes), so a graph must run the same way wherever the plan puts it for the image
+   * to be the same under any budget; and pre-packing holds a second copy of a graph's weights
+   * while it opens (tests/engine/offload-memory.test.ts).
+   */
+  private get sessionOptions(): { threads?: number; providers?: readonly ProviderName[]; prepack: boolean } {
+    return { threads: this.opts.threads, providers: this.opts.providers, prepack: false };
+  }
+
+  private placementOf(name: string): GraphPlacement {
+    return this.placement.get(name) ?? 'resident';
+  }
+
+  /**
+   * Runs fn on a graph's session: the resident one (opened once, kept), or for a streamed graph
+   * one opened from the graph cache for this use and released after it.
+   */
+  private async withSession<T>(
+    name: string,
+    component: Component,
+    build: (src: WeightSource) => Promise<GraphBuilder>,
+    fn: (s: ort.InferenceSession) => Promise<T>,
+  ): Promise<T> {
+    if (this.placementOf(name) === 'resident') return fn(await this.session(name, component, build));
+    const s = await this.cache.session(name, async () => build(await this.source(component)), this.sessionOptions);
+    this.loads.set(name, (this.loads.get(name) ?? 0) + 1);
+    try {
+      return await fn(s);
+    } finally {
+      await s.release();
+    }
+  }
+
+  /** Loads of streamed block groups so far (each is read once a step, however many CFG passes). */
+  get streamLoads(): number {
+    let n = 0;
+    for (const [name, k] of this.loads) if (name.startsWith('blocks_')) n += k;
+    return n;
+  }
+
+  // ---- stage 0: the plan ---------------------------------------------------------------------
+
+  /** The plan a job of this shape runs: the one given, or one made from the RAM budget. */
+  planJob(job: JobShape, ramBudgetBytes = this.opts.ramBudgetBytes): Plan {
+    if (this.opts.plan) return this.opts.plan;
+    return enginePlan(this.model.configs, {
+      precision: this.linearSpec.precision,
+      blockGroup: (this.groups[0]?.[1] ?? 1) - (this.groups[0]?.[0] ?? 0),
+      ramBudgetBytes,
+      prefetch: this.opts.prefetch,
+      job,
+    });
+  }
+
+  /** The plan for a job's parameters (prompts tokenized to count their tokens; nothing loaded). */
+  async planFor(p: GenerateParams): Promise<Plan> {
+    return this.planJob(await jobShape(this.model, p), p.ramBudgetBytes ?? this.opts.ramBudgetBytes);
+  }
+
+  /**
+   * Places every graph as the plan says: resident sessions the plan now streams are released,
+   * and streamed graphs are built into the cache first (a build reads that group's weights
+   * once; later runs only open the cached file).
+   */
+  async applyPlan(plan: Plan): Promise<void> {
+    const placement = graphPlacements(plan, this.groups, this.model.textEncoder.num_hidden_layers);
+    for (const [name, s] of this.sessions) {
+      if (placement.get(name) === 'stream') {
+        await s.release();
+        this.sessions.delete(name);
+      }
+    }
+    const c = this.model.transformer;
+    for (const [gi, [a, b]] of this.groups.entries()) {
+      if (placement.get(this.blocksName(gi)) !== 'stream') continue;
+      await this.cache.ensure(this.blocksName(gi), async () =>
+        buildBlocksGraph(c, await this.source('transformer'), a, b, this.linearSpec),
+      );
+    }
+    this.placement = placement;
+    this.activePlan = plan;
   }
 
   // ---- stage 1: prompt ---------------------------------------------------------------------
 
   async encodePrompt(text: string): Promise<PromptEmbedding> {
-    const ids = await this.model.tokenize(text);
-    const hidden = await this.encodeTokens(ids);
+    return (await this.encodePrompts([text]))[0] as PromptEmbedding;
+  }
+
+  /** Several prompts through one load of the text encoder (CFG's two prompts when it streams). */
+  async encodePrompts(texts: readonly string[]): Promise<PromptEmbedding[]> {
+    const lists = await Promise.all(texts.map((t) => this.model.tokenize(t)));
+    const hidden = await this.encodeTokenLists(lists);
     const H = this.model.textEncoder.hidden_size;
-    const drop = Math.min(this.model.prompt.dropTokens, ids.length - 1);
-    return { embeds: hidden.slice(drop * H), length: ids.length - drop };
+    return lists.map((ids, i) => {
+      const drop = Math.min(this.model.prompt.dropTokens, ids.length - 1);
+      return { embeds: (hidden[i] as Float32Array).slice(drop * H), length: ids.length - drop };
+    });
   }
 
   /** The text encoder's last hidden state [T, H] for token ids (no tokens dropped). */
   async encodeTokens(ids: readonly number[]): Promise<Float32Array> {
+    return (await this.encodeTokenLists([ids]))[0] as Float32Array;
+  }
+
+  private async encodeTokenLists(lists: readonly (readonly number[])[]): Promise<Float32Array[]> {
     const te = this.model.textEncoder;
     const src = await this.source('text_encoder');
-    const embeds = await src.readRows(`${textPrefix(src)}embed_tokens.weight`, ids);
     const hd = te.hidden_size / te.num_attention_heads;
-    const rope = textRope(ids.length, hd, te.rope_theta);
-    const layers = await this.session('text_encoder', 'text_encoder', (s) =>
-      buildTextLayersGraph(te, s, 0, te.num_hidden_layers, this.linearSpec),
-    );
-    const T = ids.length;
-    const out = await run(layers, {
-      inputs_embeds: f32Tensor(embeds, [1, T, te.hidden_size]),
-      rope_cos: f32Tensor(rope.cos, [T, hd]),
-      rope_sin: f32Tensor(rope.sin, [T, hd]),
-      attn_bias: f32Tensor(causalBias(new Array(T).fill(1)), [1, 1, T, T]),
+    const build = (s: WeightSource) => buildTextLayersGraph(te, s, 0, te.num_hidden_layers, this.linearSpec);
+    return this.withSession('text_encoder', 'text_encoder', build, async (layers) => {
+      const out: Float32Array[] = [];
+      for (const ids of lists) {
+        const embeds = await src.readRows(`${textPrefix(src)}embed_tokens.weight`, ids);
+        const rope = textRope(ids.length, hd, te.rope_theta);
+        const T = ids.length;
+        const r = await run(layers, {
+          inputs_embeds: f32Tensor(embeds, [1, T, te.hidden_size]),
+          rope_cos: f32Tensor(rope.cos, [T, hd]),
+          rope_sin: f32Tensor(rope.sin, [T, hd]),
+          attn_bias: f32Tensor(causalBias(new Array(T).fill(1)), [1, 1, T, T]),
+        });
+        out.push(r.hidden as Float32Array);
+      }
+      return out;
     });
-    return out.hidden as Float32Array;
   }
 
   // ---- stage 3: the transformer --------------------------------------------------------------
@@ -202,27 +290,45 @@ export class QwenImagePipeline {
     const D = innerDim(c);
     const N = timesteps.length;
     const tproj = timestepProjection(timesteps.map((t) => Math.fround(t / 1000)));
-    const time = await this.session('time', 'transformer', (s) => buildTimeGraph(c, s));
-    const t = await run(time, { tproj: f32Tensor(tproj, [N, 256]) });
+    const t = await this.withSession(
+      'time',
+      'transformer',
+      (s) => buildTimeGraph(c, s),
+      (time) => run(time, { tproj: f32Tensor(tproj, [N, 256]) }),
+    );
     const mods: Float32Array[] = [];
     for (const [a, b] of this.groups) {
-      const mod = await this.session(`mod_${a}_${b}`, 'transformer', (s) => buildModGraph(c, s, a, b, this.linearSpec));
-      mods.push((await run(mod, { temb_silu: f32Tensor(t.temb_silu as Float32Array, [N, D]) })).mods as Float32Array);
+      const out = await this.withSession(
+        `mod_${a}_${b}`,
+        'transformer',
+        (s) => buildModGraph(c, s, a, b, this.linearSpec),
+        (mod) => run(mod, { temb_silu: f32Tensor(t.temb_silu as Float32Array, [N, D]) }),
+      );
+      mods.push(out.mods as Float32Array);
     }
     return { mods, outMod: t.out_mod as Float32Array };
   }
 
   async embedText(prompt: PromptEmbedding): Promise<Float32Array> {
     const c = this.model.transformer;
-    const s = await this.session('txt_in', 'transformer', (src) => buildTxtInGraph(c, src));
-    return (await run(s, { encoder_hidden_states: f32Tensor(prompt.embeds, [1, prompt.length, c.joint_attention_dim]) }))
-      .txt as Float32Array;
+    const out = await this.withSession(
+      'txt_in',
+      'transformer',
+      (src) => buildTxtInGraph(c, src),
+      (s) => run(s, { encoder_hidden_states: f32Tensor(prompt.embeds, [1, prompt.length, c.joint_attention_dim]) }),
+    );
+    return out.txt as Float32Array;
   }
 
   async embedImage(tokens: Float32Array, L: number): Promise<Float32Array> {
     const c = this.model.transformer;
-    const s = await this.session('img_in', 'transformer', (src) => buildImgInGraph(c, src));
-    return (await run(s, { hidden_states: f32Tensor(tokens, [1, L, c.in_channels]) })).img as Float32Array;
+    const out = await this.withSession(
+      'img_in',
+      'transformer',
+      (src) => buildImgInGraph(c, src),
+      (s) => run(s, { hidden_states: f32Tensor(tokens, [1, L, c.in_channels]) }),
+    );
+    return out.img as Float32Array;
   }
 
   /**
@@ -262,36 +368,6 @@ export class QwenImagePipeline {
     return `blocks_${a}_${b}`;
   }
 
-  /** Decides which block groups stay resident under the budget (graphs are built first to know their sizes). */
-  async plan(): Promise<('resident' | 'stream')[]> {
-    if (this.placement) return this.placement;
-    const c = this.model.transformer;
-    const sizes: number[] = [];
-    for (const [gi, [a, b]] of this.groups.entries()) {
-      const name = this.blocksName(gi);
-      const src = await this.source('transformer');
-      await this.cache.ensure(name, () => buildBlocksGraph(c, src, a, b, this.linearSpec));
-      sizes.push(this.cache.weightBytes(name));
-    }
-    const budget = this.opts.blockBudgetBytes;
-    const total = sizes.reduce((x, y) => x + y, 0);
-    if (budget === undefined || budget >= total) {
-      this.placement = sizes.map(() => 'resident');
-      return this.placement;
-    }
-    const buffers = 2 * Math.max(...sizes);
-    if (budget < buffers) throw new BudgetError(buffers);
-    let used = 0;
-    this.placement = sizes.map((size) => {
-      if (used + size + buffers <= budget) {
-        used += size;
-        return 'resident';
-      }
-      return 'stream';
-    });
-    return this.placement;
-  }
-
   /**
    * The velocity of every pass for one step, group by group: each block group runs all passes
    * before the next group, so a streamed group is loaded once a step, however many passes.
@@ -307,11 +383,13 @@ export class QwenImagePipeline {
     const c = this.model.transformer;
     const D = innerDim(c);
     const half = c.attention_head_dim / 2;
-    const placement = await this.plan();
+    const placement = this.groups.map((_g, gi) => this.placementOf(this.blocksName(gi)));
+    const prefetchOn = this.activePlan?.prefetch ?? true;
     const state = passes.map(() => ({ x: img, y: undefined as Float32Array | undefined }));
     const open = (gi: number): Promise<ort.InferenceSession> => {
-      this.streamLoads += 1;
-      return this.cache.open(this.blocksName(gi), this.sessionOpts());
+      const name = this.blocksName(gi);
+      this.loads.set(name, (this.loads.get(name) ?? 0) + 1);
+      return this.cache.open(name, this.sessionOptions);
     };
     const nextStreamed = (from: number): number => placement.findIndex((p, i) => i >= from && p === 'stream');
     let prefetch: { gi: number; session: Promise<ort.InferenceSession> } | undefined;
@@ -325,8 +403,8 @@ export class QwenImagePipeline {
         prefetch = undefined;
       }
       this.provider = providerOf(session) ?? this.provider;
-      // Load the next streamed group while this one computes.
-      const next = nextStreamed(gi + 1);
+      // Load the next streamed group while this one computes (the plan's second buffer).
+      const next = prefetchOn ? nextStreamed(gi + 1) : -1;
       if (next >= 0 && !prefetch) prefetch = { gi: next, session: open(next) };
       const rows = (mod.mods[gi] as Float32Array).slice(step * k * 12 * D, (step + 1) * k * 12 * D);
       for (const [pi, pass] of passes.entries()) {
@@ -347,13 +425,20 @@ export class QwenImagePipeline {
       if (placement[gi] === 'stream') await session.release();
     }
     if (prefetch) await (await prefetch.session).release();
-    const head = await this.session('head', 'transformer', (src) => buildHeadGraph(c, src));
     const outMod = mod.outMod.slice(step * 2 * D, (step + 1) * 2 * D);
-    const result: Float32Array[] = [];
-    for (const st of state) {
-      result.push((await run(head, { img: f32Tensor(st.x, [1, L, D]), out_mod: f32Tensor(outMod, [1, 2 * D]) })).sample as Float32Array);
-    }
-    return result;
+    return this.withSession(
+      'head',
+      'transformer',
+      (src) => buildHeadGraph(c, src),
+      async (head) => {
+        const result: Float32Array[] = [];
+        for (const st of state) {
+          const out = await run(head, { img: f32Tensor(st.x, [1, L, D]), out_mod: f32Tensor(outMod, [1, 2 * D]) });
+          result.push(out.sample as Float32Array);
+        }
+        return result;
+      },
+    );
   }
 
   // ---- stage 4: decode -----------------------------------------------------------------------
@@ -369,8 +454,13 @@ export class QwenImagePipeline {
       for (let k = ch * h * w; k < (ch + 1) * h * w; k++)
         z[k] = normalised ? Math.fround(Math.fround((latents[k] as number) / std) + mean) : (latents[k] as number);
     }
-    const s = await this.session('vae_decoder', 'vae', (src) => buildVaeDecoderGraph(v, src));
-    return (await run(s, { latents: f32Tensor(z, [1, C, h, w]) })).image as Float32Array;
+    const out = await this.withSession(
+      'vae_decoder',
+      'vae',
+      (src) => buildVaeDecoderGraph(v, src),
+      (s) => run(s, { latents: f32Tensor(z, [1, C, h, w]) }),
+    );
+    return out.image as Float32Array;
   }
 
   async previewProjection(): Promise<PreviewProjection> {
@@ -394,8 +484,10 @@ export class QwenImagePipeline {
     const t0 = performance.now();
     check();
     const useCfg = p.cfg > 1;
-    const cond = await this.encodePrompt(promptWithText(p.prompt, p.paintText));
-    const uncond = useCfg ? await this.encodePrompt(p.negativePrompt.trim() ? p.negativePrompt : ' ') : undefined;
+    await this.applyPlan(await this.planFor(asked));
+    check();
+    const prompts = [promptWithText(p.prompt, p.paintText), ...(useCfg ? [p.negativePrompt.trim() ? p.negativePrompt : ' '] : [])];
+    const [cond, uncond] = (await this.encodePrompts(prompts)) as [PromptEmbedding, PromptEmbedding | undefined];
     check();
     const txtC = await this.embedText(cond);
     const txtU = uncond ? await this.embedText(uncond) : undefined;

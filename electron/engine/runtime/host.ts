@@ -71,6 +71,7 @@ export class ProcessExecutor implements JobExecutor {
           precision: this.config.precision,
           int4BlockSize: this.config.int4BlockSize,
           providers: this.config.providers,
+          ramBudgetBytes: this.config.ramBudgetBytes,
         } satisfies WorkerConfig),
       },
     });

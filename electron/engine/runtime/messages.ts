@@ -25,4 +25,6 @@ export interface WorkerConfig {
   int4BlockSize?: number;
   /** Execution providers in order of preference (default CPU). */
   providers?: string[];
+  /** RAM budget the offloading plan of every job fits (default: unlimited). */
+  ramBudgetBytes?: number;
 }

@@ -10,6 +10,7 @@ import { basename, isAbsolute, join, normalize } from 'node:path';
 import type {
   EngineJobEvent,
   EngineModelProgress,
+  EnginePlan,
   EngineSettingsView,
   GenerateRegion,
   EngineJob as JobSummary,
@@ -17,11 +18,14 @@ import type {
 } from '../../../core/api/contract.js';
 import { importModel, openModel, readManifest } from '../model/manifest.js';
 import { RegionError } from '../pipeline/inpaint.js';
+import { loadPipelineModel } from '../pipeline/model.js';
+import { planJobFor } from '../pipeline/offload.js';
+import { defaultRamBudget, formatBytes, formatPlan, type MeasuredBudget, measureNvidiaFree, PlanError } from '../plan/index.js';
 import type { TextCheck } from '../text-check/index.js';
 import type { GeneratedImage, GenerateParams, RegionInput, StepProgress } from '../types.js';
 import { ProcessExecutor } from './host.js';
 import type { WorkerConfig } from './messages.js';
-import { deleteModelFiles, type ModelPlan, type PlanRequest, planForModel, SettingsFile, storedPrecision } from './model-admin.js';
+import { deleteModelFiles, SettingsFile, storedPrecision } from './model-admin.js';
 import { EngineQueue, type JobEvent, type JobExecutor, type JobInfo } from './queue.js';
 import { regionInput } from './region.js';
 import { settingsText } from './settings.js';
@@ -42,6 +46,8 @@ export interface EngineServiceOptions {
   threads?: number;
   /** Weight precision, int4 block size and execution providers for the engine process. */
   engine?: Pick<WorkerConfig, 'precision' | 'int4BlockSize' | 'providers'>;
+  /** RAM budget for every job's offloading plan; default: free memory when the service starts, minus a reserve. */
+  ramBudgetBytes?: number;
 }
 
 export type GenerateRequest = Omit<GenerateParams, 'model' | 'width' | 'height' | 'region'> & {
@@ -72,9 +78,26 @@ export class EngineService {
   }
   private readonly settings: SettingsFile;
 
+  /** The RAM budget measured (or given) when the service started; a saved setting overrides it. */
+  private readonly startBudgetBytes: number;
+  private readonly measured: MeasuredBudget | undefined;
+
+  /** The budget jobs plan with when no setting overrides it. */
+  get ramBudgetBytes(): number {
+    return this.startBudgetBytes;
+  }
+
   constructor(private readonly opts: EngineServiceOptions) {
+    this.measured = opts.ramBudgetBytes === undefined ? defaultRamBudget() : undefined;
+    this.startBudgetBytes = opts.ramBudgetBytes ?? (this.measured as MeasuredBudget).budgetBytes;
     this.executor =
-      opts.executor ?? new ProcessExecutor({ ...opts.engine, threads: opts.threads, cacheDir: join(opts.dataDir, 'graph-cache') });
+      opts.executor ??
+      new ProcessExecutor({
+        ...opts.engine,
+        threads: opts.threads,
+        cacheDir: join(opts.dataDir, 'graph-cache'),
+        ramBudgetBytes: this.startBudgetBytes,
+      });
     this.queue = new EngineQueue(this.executor);
     this.settings = new SettingsFile(join(opts.dataDir, 'settings.json'));
     // An event that cannot be turned into a UI event (a bad preview, say) must not become an unhandled rejection.
@@ -197,7 +220,9 @@ export class EngineService {
 
   async generate(req: GenerateRequest): Promise<string> {
     const model = await this.resolveModel(req.model);
-    const { region, width, height, ...rest } = req;
+    const { region, width, height, ...asked } = req;
+    // Every job plans under the budget in force when it was asked for (a saved setting or the measured one).
+    const rest = { ...asked, ramBudgetBytes: (await this.ramBudget()).bytes };
     if (!region) {
       if (width === undefined || height === undefined)
         throw new RegionError('width and height are required (or a region of an existing image).');
@@ -331,9 +356,82 @@ export class EngineService {
     return { removedFiles: await deleteModelFiles(path, manifest) };
   }
 
-  async plan(id: string, w: PlanRequest): Promise<ModelPlan> {
-    const path = await this.resolveModel(id);
-    return planForModel(path, await this.settings.read(), w);
+  /** The RAM budget jobs plan with: the saved setting, else what was measured when the service started. */
+  private async ramBudget(): Promise<{ bytes: number; source: string }> {
+    const saved = (await this.settings.read()).ramBudgetBytes;
+    if (saved) return { bytes: saved, source: 'setting' };
+    const m = this.measured;
+    return m
+      ? { bytes: m.budgetBytes, source: `${m.source} ${formatBytes(m.freeBytes)} minus a ${formatBytes(m.reserveBytes)} reserve` }
+      : { bytes: this.startBudgetBytes, source: 'given to the engine' };
+  }
+
+  /**
+   * The offloading plan a job of this shape runs under the current budgets: the same plan the
+   * engine process makes before the job (pipeline/offload.ts), from the model's configs and
+   * tokenizer; no weights are loaded.
+   */
+  async plan(req: {
+    id: string;
+    width: number;
+    height: number;
+    steps: number;
+    cfg: number;
+    prompt?: string;
+    negativePrompt?: string;
+  }): Promise<EnginePlan> {
+    const dir = await this.resolveModel(req.id);
+    const [manifest, model] = await Promise.all([readManifest(dir), loadPipelineModel(dir)]);
+    const stored = await storedPrecision(dir, manifest);
+    const precision = this.opts.engine?.precision ?? 'fp32';
+    const ram = await this.ramBudget();
+    const settings = await this.settings.read();
+    let gpu: EnginePlan['gpu'] = settings.gpuBudgetBytes ? { bytes: settings.gpuBudgetBytes, source: 'setting' } : null;
+    if (!gpu) {
+      const g = await measureNvidiaFree();
+      if (g)
+        gpu = { bytes: g.budgetBytes, source: `${g.source} ${formatBytes(g.freeBytes)} minus a ${formatBytes(g.reserveBytes)} reserve` };
+    }
+    const head = [
+      `Plan for ${manifest.name} at ${req.width}x${req.height}, ${req.steps} steps, CFG ${req.cfg}, weights stored as ${stored}${precision === stored ? '' : `, run as ${precision}`}.`,
+      `RAM budget: ${formatBytes(ram.bytes)} (${ram.source}).`,
+      gpu
+        ? `GPU budget: ${formatBytes(gpu.bytes)} (${gpu.source}); the engine runs its graphs on the CPU provider, so weights stay in RAM or stream from disk.`
+        : 'GPU budget: none (no GPU measured or set).',
+    ];
+    const base = { ram, gpu, precision, ramBudgetBytes: ram.bytes };
+    const job: GenerateParams = {
+      prompt: req.prompt?.trim() || 'a poster background with soft colour gradients and bokeh lights',
+      negativePrompt: req.negativePrompt ?? '',
+      width: req.width,
+      height: req.height,
+      steps: req.steps,
+      cfg: req.cfg,
+      seed: 0,
+      model: dir,
+    };
+    try {
+      const p = await planJobFor(model, job, { precision, ramBudgetBytes: ram.bytes });
+      const cpu = p.devices.find((d) => d.kind === 'cpu');
+      return {
+        ...base,
+        fits: true,
+        text: [...head, formatPlan(p)].join('\n'),
+        minRamBytes: cpu?.minBudgetBytes ?? 0,
+        peakRamBytes: cpu?.peakBytes ?? 0,
+        diskBytesPerStep: p.perStep.diskBytes,
+      };
+    } catch (e) {
+      if (!(e instanceof PlanError)) throw e;
+      return {
+        ...base,
+        fits: false,
+        text: [...head, e.message].join('\n'),
+        minRamBytes: e.minRamBytes,
+        peakRamBytes: 0,
+        diskBytesPerStep: 0,
+      };
+    }
   }
 
   async getSettings(): Promise<EngineSettingsView> {

@@ -22,6 +22,7 @@ const generator = createGenerator({
   precision: config.precision,
   int4BlockSize: config.int4BlockSize,
   providers: config.providers,
+  ramBudgetBytes: config.ramBudgetBytes,
 });
 const running = new Map<string, AbortController>();
 
