@@ -8,7 +8,7 @@
 // Prints the offloading plan before it starts (the RAM budget defaults to free memory minus a
 // reserve); progress on stderr; the settings go into the PNG as text chunks; Ctrl+C cancels and
 // leaves no partial file.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -280,8 +280,7 @@ export async function generateCommand(
     log(
       `Wrote ${out} (${(png.length / 1024).toFixed(0)} KB) in ${((performance.now() - t0) / 1000).toFixed(1)} s (prompt ${(t.encodeMs / 1000).toFixed(1)} s, denoise ${(t.denoiseMs / 1000).toFixed(1)} s, decode ${(t.decodeMs / 1000).toFixed(1)} s). Seed ${params.seed}.`,
     );
-    // maxRSS is in KiB on every platform; it is the process's high-water mark, the figure a budget bounds.
-    const peak = process.resourceUsage().maxRSS * 1024;
+    const peak = peakRss();
     const used = process.cpuUsage();
     const cpu = used.user + used.system;
     log(
@@ -311,4 +310,19 @@ export function describeRun(precision: string, provider: string, int4Block?: num
     how = ' (stored as fp16, widened to fp32 when the session loads: the CPU provider computes and holds them in fp32)';
   else if (int4Block !== undefined) how = ' (MatMulNBits, 4-bit weights with a scale and zero point per block)';
   return `Ran on the ${provider} execution provider, weights ${precision}${how}. This onnxruntime-node offers: ${offered}.`;
+}
+
+/**
+ * The process's resident high-water mark, the figure a RAM budget bounds. On Linux it is read from
+ * /proc/self/status (VmHWM): getrusage's maxRSS survives exec, so a process started by a big
+ * parent (a test runner, an IDE) would report the parent's size. Elsewhere maxRSS (KiB) is used.
+ */
+export function peakRss(): number {
+  try {
+    const m = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync('/proc/self/status', 'utf8'));
+    if (m) return Number(m[1]) * 1024;
+  } catch {
+    // not Linux
+  }
+  return process.resourceUsage().maxRSS * 1024;
 }

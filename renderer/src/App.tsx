@@ -17,7 +17,7 @@ import { LayersPanel } from './panels/LayersPanel';
 import { ModelManager } from './panels/ModelManager';
 import { PropertiesPanel } from './panels/PropertiesPanel';
 import { QueuePanel } from './panels/QueuePanel';
-import { TextCheckView } from './panels/TextCheckView';
+import { retryJobs, TextCheckView } from './panels/TextCheckView';
 import { Toolbar } from './panels/Toolbar';
 import { AppController } from './state/app-controller';
 import { EditorStore } from './state/editor-store';
@@ -207,15 +207,18 @@ export function App({ api }: { api: PosterApi }) {
             />
             <QueuePanel
               jobs={jobs}
-              rowExtra={(row) => (
-                <TextCheckView
-                  api={api}
-                  store={store}
-                  images={images}
-                  report={reportError}
-                  event={{ job: row.job, preview: row.preview, image: row.image }}
-                />
-              )}
+              rowExtra={(row) =>
+                // A text-check retry reports in the row of the job it retries, not in its own.
+                retryJobs.has(row.job.id) ? null : (
+                  <TextCheckView
+                    api={api}
+                    store={store}
+                    images={images}
+                    report={reportError}
+                    event={{ job: row.job, preview: row.preview, image: row.image }}
+                  />
+                )
+              }
             />
             <HistoryPanel store={store} images={images} recorder={recorder} />
           </div>

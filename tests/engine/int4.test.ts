@@ -16,10 +16,11 @@ import { createGenerator } from '../../electron/engine/pipeline/index';
 import { loadPipelineModel } from '../../electron/engine/pipeline/model';
 import { offeredProviders, PROVIDER_NAMES, resolveProviders } from '../../electron/engine/pipeline/providers';
 import { QwenImagePipeline } from '../../electron/engine/pipeline/qwen-image';
-import type { Plan } from '../../electron/engine/plan/index';
+import { type Plan, PlanError } from '../../electron/engine/plan/index';
 import { ProcessExecutor } from '../../electron/engine/runtime/host';
 import { readPngText } from '../../electron/export/png-stream';
 import { imageStats } from './image-stats';
+import { makeTinyQwenImage } from './tiny';
 
 const MODEL = join(import.meta.dirname, '../../native-models/default');
 const BIN = join(import.meta.dirname, '../../bin/poster.mjs');
@@ -213,19 +214,6 @@ function graphBytes(cache: string, prefix: string): number {
   return total;
 }
 
-function onnxBytes(cache: string, prefix: string): number {
-  let total = 0;
-  const walk = (dir: string): void => {
-    for (const name of readdirSync(dir)) {
-      const p = join(dir, name);
-      if (statSync(p).isDirectory()) walk(p);
-      else if (name.startsWith(prefix) && name.endsWith('.onnx')) total += statSync(p).size;
-    }
-  };
-  walk(cache);
-  return total;
-}
-
 describe('int4 and fp16 on the bundled model', () => {
   it('decoded images stay close to fp32 and the block graphs shrink as the formats predict', async () => {
     const model = await loadPipelineModel(MODEL);
@@ -302,8 +290,10 @@ describe('int4 and fp16 on the bundled model', () => {
 
 describe('int4 block groups streamed from disk', () => {
   it('give the same bytes as the all-resident int4 run', async () => {
-    const model = await loadPipelineModel(MODEL);
+    // A model whose block weights outweigh the process's share, so the plan has blocks to stream.
     const work = mkdtempSync(join(tmpdir(), 'int4-stream-'));
+    await makeTinyQwenImage(join(work, 'model'), { size: 'bench', layers: 8 });
+    const model = await loadPipelineModel(join(work, 'model'));
     const params = {
       prompt: 'red gradient background',
       negativePrompt: ' ',
@@ -312,22 +302,21 @@ describe('int4 block groups streamed from disk', () => {
       steps: 4,
       cfg: 4,
       seed: 9,
-      model: MODEL,
+      model: join(work, 'model'),
     };
     const resident = new QwenImagePipeline(model, { cacheDir: work, threads: 2, precision: 'int4', blockGroup: 1 });
     const a = await resident.generate(params);
     await resident.dispose();
-    // Half the int4 weights over the plan's process and activation share: the plan streams
-    // some block groups (their int4 graphs opened from the cache each step).
-    const full = resident.activePlan as Plan;
-    const host = full.devices.find((d) => d.kind === 'cpu')?.activationBytes as number;
-    const weights = full.groups.reduce((n, g) => n + g.bytes, 0);
+    // The smallest budget the int4 plan runs in: it streams every block group it can.
+    const tooSmall = new QwenImagePipeline(model, { cacheDir: work, threads: 2, precision: 'int4', blockGroup: 1, ramBudgetBytes: 1000 });
+    const refused = await tooSmall.planFor(params).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(PlanError);
     const streamed = new QwenImagePipeline(model, {
       cacheDir: work,
       threads: 2,
       precision: 'int4',
       blockGroup: 1,
-      ramBudgetBytes: host + Math.floor(weights * 0.5),
+      ramBudgetBytes: (refused as PlanError).minRamBytes,
     });
     try {
       const b = await streamed.generate(params);

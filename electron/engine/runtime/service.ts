@@ -381,8 +381,10 @@ export class EngineService {
     negativePrompt?: string;
   }): Promise<EnginePlan> {
     const dir = await this.resolveModel(req.id);
-    const [manifest, model] = await Promise.all([readManifest(dir), loadPipelineModel(dir)]);
-    const stored = await storedPrecision(dir, manifest);
+    const model = await loadPipelineModel(dir);
+    // A folder not imported yet has no manifest: its name is the folder's, its precision unknown.
+    const manifest = await readManifest(dir).catch(() => undefined);
+    const stored = manifest ? await storedPrecision(dir, manifest) : 'unknown precision';
     const precision = this.opts.engine?.precision ?? 'fp32';
     const ram = await this.ramBudget();
     const settings = await this.settings.read();
@@ -393,7 +395,7 @@ export class EngineService {
         gpu = { bytes: g.budgetBytes, source: `${g.source} ${formatBytes(g.freeBytes)} minus a ${formatBytes(g.reserveBytes)} reserve` };
     }
     const head = [
-      `Plan for ${manifest.name} at ${req.width}x${req.height}, ${req.steps} steps, CFG ${req.cfg}, weights stored as ${stored}${precision === stored ? '' : `, run as ${precision}`}.`,
+      `Plan for ${manifest?.name ?? basename(dir)} at ${req.width}x${req.height}, ${req.steps} steps, CFG ${req.cfg}, weights stored as ${stored}${precision === stored ? '' : `, run as ${precision}`}.`,
       `RAM budget: ${formatBytes(ram.bytes)} (${ram.source}).`,
       gpu
         ? `GPU budget: ${formatBytes(gpu.bytes)} (${gpu.source}); the engine runs its graphs on the CPU provider, so weights stay in RAM or stream from disk.`
