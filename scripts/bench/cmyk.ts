@@ -2,7 +2,7 @@
 // the page, 4961 × 3508 px) and 20 text blocks, exported as RGB PDF and as CMYK PDF with the
 // bundled profile in the same run; plus the colour engine alone (33³ lookup build, pixels per
 // second). Times, peak RSS and file sizes go to bench/results/cmyk.json.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { it } from 'vitest';
@@ -14,6 +14,7 @@ import { renderPdf } from '../../electron/export/pdf';
 import { FontLibrary } from '../../electron/store/font-library';
 import { sha256 } from '../../tests/helpers/fixtures';
 import { encodePng } from '../../tests/helpers/png';
+import { writeBenchResult } from './results';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const r2 = (x: number) => Math.round(x * 100) / 100;
@@ -126,7 +127,5 @@ it('CMYK export benchmark', { timeout: 1_800_000 }, async () => {
     cmykOverRgbSize: r2(cmykPdf.bytes / rgbPdf.bytes),
     engine: { lutBuildMs: Math.round(lutBuildMs), lutGrid: 33, megapixelsPerSecond: r2(mpxPerS) },
   };
-  mkdirSync(path.join(root, 'bench/results'), { recursive: true });
-  writeFileSync(path.join(root, 'bench/results/cmyk.json'), `${JSON.stringify(result, null, 2)}\n`);
-  console.log(JSON.stringify(result, null, 2));
+  writeBenchResult('cmyk', result);
 });

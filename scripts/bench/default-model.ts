@@ -4,12 +4,13 @@
 // upscales; the reference does the same model work without the upscale.
 // Writes bench/results/default-model.json.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { it } from 'vitest';
 import { loadPipelineModel } from '../../electron/engine/pipeline/model';
 import { QwenImagePipeline } from '../../electron/engine/pipeline/qwen-image';
+import { writeBenchResult } from './results';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const MODEL = path.join(root, 'native-models/default');
@@ -81,8 +82,6 @@ it('default model benchmark', async () => {
     sizes,
     note,
   };
-  mkdirSync(path.join(root, 'bench/results'), { recursive: true });
-  writeFileSync(path.join(root, 'bench/results/default-model.json'), `${JSON.stringify(result, null, 2)}\n`);
-  console.log(JSON.stringify(result, null, 2));
+  writeBenchResult('default-model', result);
   await pipe.dispose();
 });

@@ -5,7 +5,7 @@
 //   - the PyTorch reference on the same weights and thread count (when python3-torch exists).
 // Writes bench/results/engine.json.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
@@ -16,6 +16,7 @@ import { Rng } from '../../electron/engine/pipeline/rng';
 import { eulerStep, flowMatchSchedule } from '../../electron/engine/pipeline/scheduler';
 import { qwenImageRope, trueCfg } from '../../electron/engine/pipeline/tensors';
 import { makeTinyQwenImage } from '../../tests/engine/tiny';
+import { writeBenchResult } from './results';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
@@ -156,8 +157,6 @@ it('engine benchmark', async () => {
     targets: { engineOverBare: '< 1.05', engineOverPytorch: '< 1.0' },
     note: torchNote || undefined,
   };
-  mkdirSync(path.join(root, 'bench/results'), { recursive: true });
-  writeFileSync(path.join(root, 'bench/results/engine.json'), `${JSON.stringify(result, null, 2)}\n`);
-  console.log(JSON.stringify(result, null, 2));
+  writeBenchResult('engine', result);
   await pipe.dispose();
 });

@@ -5,7 +5,7 @@
 // (same images, same TTF fonts through @font-face) to PDF in the same run. Writes
 // bench/results/export.json and prints a table.
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -17,6 +17,7 @@ import type { Asset, Element, PosterDocument, TextElement } from '../../core/doc
 import { writeProjectFile } from '../../electron/store/project-file';
 import { CHROMIUM, chromiumArgs } from '../../tests/helpers/chromium';
 import { sha256 } from '../../tests/helpers/fixtures';
+import { writeBenchResult } from './results';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const r2 = (x: number) => Math.round(x * 100) / 100;
@@ -282,11 +283,9 @@ it('export benchmark', async () => {
         pdfTimeOursOverChromium: r2(pdf.wallS / chromeS),
         pdfSizeOursOverChromium: r2(pdf.sizeMB / mb(chromeSize)),
       },
-      note: 'wallS: process start to exit (start-up, fonts loaded, project read, preflight, export, write); startup: the same for a command that exports nothing; exportS: the time the command reports for the export itself; maxRssMB: the child process peak RSS (process.resourceUsage). Chromium: launch, load the HTML page (same JPEG files, same TTF fonts via @font-face), print to PDF at the page size with bleed; printS is page.pdf() alone. Chromium is several processes; its memory is not measured.',
+      note: 'wallS: process start to exit (start-up, fonts loaded, project read, preflight, export, write); startup: the same for a command that exports nothing; exportS: the time the command reports for the export itself; maxRssMB: the child process peak RSS (VmHWM). Chromium: launch, load the HTML page (same JPEG files, same TTF fonts via @font-face), print to PDF at the page size with bleed; printS is page.pdf() alone. Chromium is several processes; its memory is not measured.',
     };
-    const outFile = path.join(root, 'bench/results/export.json');
-    mkdirSync(path.dirname(outFile), { recursive: true });
-    writeFileSync(outFile, `${JSON.stringify(result, null, 2)}\n`);
+    writeBenchResult('export', result, { quiet: true });
     const rows = [
       ['export', 'wall s', 'export s', 'peak RSS MB', 'size MB'],
       ...ours.map((o) => [o.name, o.wallS, o.exportS, o.maxRssMB, o.sizeMB].map(String)),

@@ -1,8 +1,3 @@
-// Generation-history benchmark (npm run bench): what a long-lived project's history costs.
-// Validating a document with the maximum 10,000 entries (opening a project), recording one more
-// generation as an undo step into a 1,000-entry history (after every job), and saving and
-// reopening a project whose 250 history images are on no page. Writes bench/results/history.json.
-import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { it } from 'vitest';
@@ -13,8 +8,9 @@ import { parseDocument } from '../../core/document/validate';
 import { newGenerationId } from '../../core/ids';
 import { type AssetBytes, decodeProject, encodeProject } from '../../electron/store/project-file';
 import { testImage } from '../../tests/helpers/fixtures';
+import { writeBenchResult } from './results';
 
-const root = path.resolve(import.meta.dirname, '../..');
+const _root = path.resolve(import.meta.dirname, '../..');
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
 const r2 = (x: number) => Math.round(x * 100) / 100;
 
@@ -102,7 +98,6 @@ it('generation history benchmark', () => {
     open250HistoryImagesMs: r2(median(decode)),
     projectBytes: bytes.length,
   };
-  mkdirSync(path.join(root, 'bench/results'), { recursive: true });
-  writeFileSync(path.join(root, 'bench/results/history.json'), `${JSON.stringify(result, null, 2)}\n`);
+  writeBenchResult('history', result, { quiet: true });
   console.log(result);
 });

@@ -2,13 +2,14 @@
 // 512x512 and a 1024x1024 image with the bundled model (20 steps, CFG 4), next to a
 // text-to-image job of the same size, and where the time goes (encode = VAE encode + prompt,
 // denoise, decode = VAE decode + resize + feathered blend). Writes bench/results/inpaint.json.
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { it } from 'vitest';
 import { createGenerator } from '../../electron/engine/pipeline/index';
 import { rectMask } from '../../electron/engine/pipeline/region-mask';
 import type { GeneratedImage } from '../../electron/engine/types';
+import { writeBenchResult } from './results';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const MODEL = path.join(root, 'native-models/default');
@@ -59,7 +60,5 @@ it('region regeneration benchmark', async () => {
     sizes,
     date: new Date().toISOString(),
   };
-  mkdirSync(path.join(root, 'bench/results'), { recursive: true });
-  writeFileSync(path.join(root, 'bench/results/inpaint.json'), `${JSON.stringify(result, null, 2)}\n`);
-  console.log(JSON.stringify(result, null, 2));
+  writeBenchResult('inpaint', result);
 });

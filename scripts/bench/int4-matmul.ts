@@ -4,7 +4,7 @@
 // a fully fp16 MatMul (fp16 activations too) to see whether the CPU provider has kernels for it.
 // Reports median ms, the bytes of the weights on disk and the error against float64.
 // Writes bench/results/int4-matmul.json.
-import { mkdirSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
@@ -12,21 +12,13 @@ import { it } from 'vitest';
 import { GraphBuilder, type LinearPrecision } from '../../electron/engine/onnx/graph';
 import { DataType } from '../../electron/engine/onnx/proto';
 import { fromHalf, toHalfArray } from '../../electron/engine/onnx/quant';
+import { rand } from '../../tests/engine/measure';
+import { writeBenchResult } from './results';
 
-const root = path.resolve(import.meta.dirname, '../..');
+const _root = path.resolve(import.meta.dirname, '../..');
 const [M, K, N] = [256, 3072, 3072];
 const THREADS = 2;
 const RUNS = 7;
-
-function rand(n: number, seed: number, scale: number): Float32Array {
-  const out = new Float32Array(n);
-  let s = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = (s / 2 ** 32 - 0.5) * scale;
-  }
-  return out;
-}
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 
@@ -121,9 +113,9 @@ it('int4 / int8 / fp16 Linear on the CPU provider', async () => {
     fp16Compute = { runs: false, error: String((e as Error).message).split('\n')[0] };
   }
   console.log('fp16 compute', JSON.stringify(fp16Compute));
-  mkdirSync(path.join(root, 'bench/results'), { recursive: true });
-  writeFileSync(
-    path.join(root, 'bench/results/int4-matmul.json'),
-    `${JSON.stringify({ shape: { M, K, N }, threads: THREADS, provider: 'cpu', cpu: os.cpus()[0]?.model, variants: rows, fp16Compute }, null, 2)}\n`,
+  writeBenchResult(
+    'int4-matmul',
+    { shape: { M, K, N }, threads: THREADS, provider: 'cpu', cpu: os.cpus()[0]?.model, variants: rows, fp16Compute },
+    { quiet: true },
   );
 }, 900_000);

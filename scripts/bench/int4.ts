@@ -2,7 +2,7 @@
 // 128, with zero points and symmetric) on the bundled model, the decoded image's PSNR against
 // fp32 over three prompts, the block and text-encoder graph bytes, and the denoise time per
 // step. Writes bench/results/int4.json. The int4 default (block size, zero points) follows it.
-import { mkdirSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { it } from 'vitest';
@@ -10,6 +10,8 @@ import type { LinearPrecision } from '../../electron/engine/onnx/graph';
 import { dequantizeInt4, quantizeInt4 } from '../../electron/engine/onnx/quant';
 import { loadPipelineModel } from '../../electron/engine/pipeline/model';
 import { type QwenImageModel, QwenImagePipeline } from '../../electron/engine/pipeline/qwen-image';
+import { graphBytes, psnr } from '../../tests/engine/measure';
+import { writeBenchResult } from './results';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const MODEL = path.join(root, 'native-models/default');
@@ -19,26 +21,6 @@ const PROMPTS = [
   ['蓝色纯背景，金色圆点', 2],
   ['white plain background with blue stripes', 3],
 ] as const;
-
-function psnr(a: Uint8Array, b: Uint8Array): number {
-  let se = 0;
-  for (let i = 0; i < a.length; i++) se += ((a[i] as number) - (b[i] as number)) ** 2;
-  const mse = se / a.length;
-  return mse === 0 ? Number.POSITIVE_INFINITY : 10 * Math.log10((255 * 255) / mse);
-}
-
-function bytesOf(dir: string, prefix: string): number {
-  let total = 0;
-  const walk = (d: string): void => {
-    for (const name of readdirSync(d)) {
-      const p = path.join(d, name);
-      if (statSync(p).isDirectory()) walk(p);
-      else if (name.startsWith(prefix) && name.endsWith('.bin')) total += statSync(p).size;
-    }
-  };
-  walk(dir);
-  return total;
-}
 
 const LINEARS = ['attn.to_q', 'attn.to_k', 'attn.to_v', 'attn.add_q_proj', 'attn.add_k_proj', 'attn.add_v_proj', 'attn.to_out.0'].concat([
   'attn.to_add_out',
@@ -128,9 +110,9 @@ it('quantised weights benchmark', async () => {
           : undefined,
       psnrDb: scores.map((s) => Math.round(s * 100) / 100),
       minPsnrDb: scores.length ? Math.round(Math.min(...scores) * 100) / 100 : null,
-      blockGraphBytes: bytesOf(cacheDir, 'blocks_'),
-      modGraphBytes: bytesOf(cacheDir, 'mod_'),
-      textEncoderBytes: bytesOf(cacheDir, 'text_encoder'),
+      blockGraphBytes: graphBytes(cacheDir, 'blocks_'),
+      modGraphBytes: graphBytes(cacheDir, 'mod_'),
+      textEncoderBytes: graphBytes(cacheDir, 'text_encoder'),
       denoiseMsPerStep: Math.round((stepMs.reduce((a, b) => a + b, 0) / stepMs.length) * 10) / 10,
     });
     console.log(JSON.stringify(rows.at(-1)));
@@ -147,6 +129,5 @@ it('quantised weights benchmark', async () => {
       textEncoderBytesVsFp32: Math.round((r.textEncoderBytes / fp32.textEncoderBytes) * 1000) / 1000,
     })),
   };
-  mkdirSync(path.join(root, 'bench/results'), { recursive: true });
-  writeFileSync(path.join(root, 'bench/results/int4.json'), `${JSON.stringify(result, null, 2)}\n`);
+  writeBenchResult('int4', result, { quiet: true });
 }, 1_200_000);

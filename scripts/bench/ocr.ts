@@ -5,7 +5,7 @@
 // Also how long the calling process's event loop stalls meanwhile (the app's main process, were it
 // to run OCR itself). Writes bench/results/ocr.json (median of 3 runs, the first run of each size
 // apart as cold; accuracy of each size too).
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -13,6 +13,7 @@ import { createCanvas, GlobalFonts } from '@napi-rs/canvas';
 import { it } from 'vitest';
 import { ProcessExecutor } from '../../electron/engine/runtime/host';
 import { checkPaintedText } from '../../electron/engine/text-check/index';
+import { writeBenchResult } from './results';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
@@ -102,9 +103,7 @@ it('OCR time per image', async () => {
       sizes,
       note: 'Median of 3 after a first (cold) run, on a machine shared with other jobs. inProcessMs: readText + compare in the calling process; engineProcessMs: the same through the engine process (what the app does), PNG sent over IPC. *EventLoopStallMs: the longest the calling (app main) process could not run anything while the check ran (max over the 3 runs): this is why the app runs OCR in the engine process.',
     };
-    mkdirSync(path.join(root, 'bench/results'), { recursive: true });
-    writeFileSync(path.join(root, 'bench/results/ocr.json'), `${JSON.stringify(result, null, 2)}\n`);
-    console.log(JSON.stringify(result, null, 2));
+    writeBenchResult('ocr', result);
   } finally {
     await executor.terminate();
   }

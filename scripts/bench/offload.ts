@@ -15,6 +15,7 @@ import { loadPipelineModel } from '../../electron/engine/pipeline/model';
 import { QwenImagePipeline } from '../../electron/engine/pipeline/qwen-image';
 import type { Plan } from '../../electron/engine/plan/index';
 import { makeTinyQwenImage } from '../../tests/engine/tiny';
+import { writeBenchResult } from './results';
 
 const run = promisify(execFile);
 const root = path.resolve(import.meta.dirname, '../..');
@@ -103,6 +104,5 @@ it('offload benchmark', async () => {
     loadAverage: os.loadavg(),
     rows,
   };
-  mkdirSync(path.join(root, 'bench/results'), { recursive: true });
-  writeFileSync(path.join(root, 'bench/results/offload.json'), `${JSON.stringify(result, null, 2)}\n`);
+  writeBenchResult('offload', result, { quiet: true });
 }, 1_200_000);

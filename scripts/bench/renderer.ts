@@ -1,14 +1,12 @@
-// Renderer benchmark (npm run bench): time from page load to first canvas paint, and frame
-// times while dragging one object on a page with 500 elements. Writes bench/results/renderer.json.
-import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { it } from 'vitest';
 import { createDocument, createShape, createText } from '../../core/document/factory';
 import type { Element } from '../../core/document/schema';
 import { canvasView, startHarness } from '../../tests/e2e/harness';
+import { writeBenchResult } from './results';
 
-const root = path.resolve(import.meta.dirname, '../..');
+const _root = path.resolve(import.meta.dirname, '../..');
 const quantile = (xs: number[], q: number) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor(q * s.length))] ?? Number.NaN;
@@ -117,8 +115,5 @@ it('renderer benchmark', async () => {
   } finally {
     await h.close();
   }
-  const out = path.join(root, 'bench/results/renderer.json');
-  mkdirSync(path.dirname(out), { recursive: true });
-  writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
-  console.log(JSON.stringify(results, null, 2));
+  writeBenchResult('renderer', results);
 }, 300_000);

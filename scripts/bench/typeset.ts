@@ -2,7 +2,7 @@
 // 120 mm column: full layout, and re-layout after typing one character (target < 4 ms), in
 // Node and in Chromium, against Chromium's own text layout of the same text with the same
 // fonts in the same run. Writes bench/results/typeset.json.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { it } from 'vitest';
@@ -13,6 +13,7 @@ import { mmToPt } from '../../core/units';
 import { openTypesetPage } from '../../tests/e2e/typeset-page/harness';
 import { typingTimes } from '../../tests/e2e/typeset-page/typing';
 import { bundledRegistry } from '../../tests/helpers/fonts';
+import { writeBenchResult } from './results';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
@@ -92,10 +93,7 @@ it('typesetting benchmark', async () => {
     },
     note: 'Chromium lays the same text out in a 120 mm div (same TTF fonts via FontFace, justify, line-break strict); its timing includes style and layout (offsetHeight), not paint. Ours runs core/typeset in the same page.',
   };
-  const out = path.join(root, 'bench/results/typeset.json');
-  mkdirSync(path.dirname(out), { recursive: true });
-  writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
-  console.log(JSON.stringify(result, null, 2));
+  writeBenchResult('typeset', result);
 }, 600_000);
 
 function fontFile(id: string): string {

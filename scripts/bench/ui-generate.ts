@@ -1,15 +1,11 @@
-// UI benchmark while the engine runs (npm run bench; one file: node scripts/bench.mjs ui-generate):
-// in Chromium against web mode with the bundled model, the requestAnimationFrame intervals from
-// the click on Generate until the image is on the canvas (target: none over 50 ms), and the time
-// from the click to the first step preview shown. Writes bench/results/ui-generate.json.
-import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { it } from 'vitest';
 import { startHarness } from '../../tests/e2e/harness';
+import { writeBenchResult } from './results';
 
-const root = path.resolve(import.meta.dirname, '../..');
+const _root = path.resolve(import.meta.dirname, '../..');
 const quantile = (xs: number[], q: number) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor(q * s.length))] ?? Number.NaN;
@@ -168,8 +164,5 @@ it('UI frame times while generating', async () => {
   } finally {
     await h.close();
   }
-  const out = path.join(root, 'bench/results/ui-generate.json');
-  mkdirSync(path.dirname(out), { recursive: true });
-  writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
-  console.log(JSON.stringify(results, null, 2));
+  writeBenchResult('ui-generate', results);
 }, 300_000);

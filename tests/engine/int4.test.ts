@@ -3,7 +3,7 @@
 // MatMulNBits computes, for every block size, both zero-point modes and K that is not a whole
 // number of blocks. fp16 weights must round like IEEE half.
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -20,20 +20,13 @@ import { type Plan, PlanError } from '../../electron/engine/plan/index';
 import { ProcessExecutor } from '../../electron/engine/runtime/host';
 import { readPngText } from '../../electron/export/png-stream';
 import { imageStats } from './image-stats';
+import { graphBytes, psnr, rand } from './measure';
 import { makeTinyQwenImage } from './tiny';
+
+const graphBytesOnnx = (cache: string, prefix: string) => graphBytes(cache, prefix, ['.bin', '.onnx']);
 
 const MODEL = join(import.meta.dirname, '../../native-models/default');
 const BIN = join(import.meta.dirname, '../../bin/poster.mjs');
-
-function rand(n: number, seed: number): Float32Array {
-  const out = new Float32Array(n);
-  let s = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = s / 2 ** 32 - 0.5;
-  }
-  return out;
-}
 
 /** Reads W [N, K] back from MatMulNBits' bytes, independently of the library's own decoder. */
 function readPacked(
@@ -193,27 +186,6 @@ describe('fp16 weights', () => {
   });
 });
 
-function psnr(a: Uint8Array, b: Uint8Array): number {
-  let se = 0;
-  for (let i = 0; i < a.length; i++) se += ((a[i] as number) - (b[i] as number)) ** 2;
-  const mse = se / a.length;
-  return mse === 0 ? Number.POSITIVE_INFINITY : 10 * Math.log10((255 * 255) / mse);
-}
-
-/** Bytes on disk of the cached graphs (model and weights files) whose names start with `prefix`. */
-function graphBytes(cache: string, prefix: string): number {
-  let total = 0;
-  const walk = (dir: string): void => {
-    for (const name of readdirSync(dir)) {
-      const p = join(dir, name);
-      if (statSync(p).isDirectory()) walk(p);
-      else if (name.startsWith(prefix) && (name.endsWith('.bin') || name.endsWith('.onnx'))) total += statSync(p).size;
-    }
-  };
-  walk(cache);
-  return total;
-}
-
 describe('int4 and fp16 on the bundled model', () => {
   it('decoded images stay close to fp32 and the block graphs shrink as the formats predict', async () => {
     const model = await loadPipelineModel(MODEL);
@@ -262,13 +234,13 @@ describe('int4 and fp16 on the bundled model', () => {
       const int4Linear = shapes.reduce((s, [n, k]) => s + int4Bytes(n, k, 32), 0);
       // Everything else in the graphs (norms, biases, scales under 1 KiB kept inline, structure)
       // stays as it is.
-      const total32 = graphBytes(join(work, 'fp32'), 'blocks_');
+      const total32 = graphBytesOnnx(join(work, 'fp32'), 'blocks_');
       const rest = total32 - fp32Linear;
       expect(rest).toBeGreaterThan(0);
       const expect4 = (rest + int4Linear) / total32;
       const expect16 = (rest + fp32Linear / 2) / total32;
-      const ratio4 = graphBytes(join(work, 'int4'), 'blocks_') / total32;
-      const ratio16 = graphBytes(join(work, 'fp16'), 'blocks_') / total32;
+      const ratio4 = graphBytesOnnx(join(work, 'int4'), 'blocks_') / total32;
+      const ratio16 = graphBytesOnnx(join(work, 'fp16'), 'blocks_') / total32;
       console.log(
         `block graph bytes vs fp32: int4 ${ratio4.toFixed(3)} (expected ${expect4.toFixed(3)}), fp16 ${ratio16.toFixed(3)} (expected ${expect16.toFixed(3)})`,
       );
@@ -279,7 +251,7 @@ describe('int4 and fp16 on the bundled model', () => {
       expect(ratio16).toBeGreaterThan(expect16 * 0.97);
       expect(ratio16).toBeLessThan(expect16 * 1.03);
       // The text encoder shrinks too.
-      expect(graphBytes(join(work, 'int4'), 'text_encoder')).toBeLessThan(graphBytes(join(work, 'fp32'), 'text_encoder') * 0.25);
+      expect(graphBytesOnnx(join(work, 'int4'), 'text_encoder')).toBeLessThan(graphBytesOnnx(join(work, 'fp32'), 'text_encoder') * 0.25);
     } finally {
       await fp32.dispose();
       await int4.dispose();

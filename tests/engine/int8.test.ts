@@ -1,35 +1,16 @@
 // Weight-only int8 (issue 7): the transformer blocks, their modulation and the text encoder
 // stored as int8 with one scale per output channel. The built graphs shrink about fourfold and
 // the decoded images stay close to fp32 (PSNR reported), with the same colours asked for.
-import { mkdtempSync, readdirSync, statSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadPipelineModel } from '../../electron/engine/pipeline/model';
 import { QwenImagePipeline } from '../../electron/engine/pipeline/qwen-image';
 import { imageStats } from './image-stats';
+import { graphBytes, psnr } from './measure';
 
 const MODEL = join(import.meta.dirname, '../../native-models/default');
-
-function psnr(a: Uint8Array, b: Uint8Array): number {
-  let se = 0;
-  for (let i = 0; i < a.length; i++) se += ((a[i] as number) - (b[i] as number)) ** 2;
-  const mse = se / a.length;
-  return mse === 0 ? Number.POSITIVE_INFINITY : 10 * Math.log10((255 * 255) / mse);
-}
-
-function graphBytes(cache: string, prefix: string): number {
-  let total = 0;
-  const walk = (dir: string): void => {
-    for (const name of readdirSync(dir)) {
-      const p = join(dir, name);
-      if (statSync(p).isDirectory()) walk(p);
-      else if (name.startsWith(prefix) && name.endsWith('.bin')) total += statSync(p).size;
-    }
-  };
-  walk(cache);
-  return total;
-}
 
 describe('weight-only int8', () => {
   it('shrinks the block graphs about fourfold and stays close to fp32 on the bundled model', async () => {

@@ -1,26 +1,15 @@
 /**
  * What the model manager needs beyond running jobs: a model's stored precision, the engine's
  * persisted settings (memory budgets, which models were verified), removing the files of a model
- * the user imported, and the offloading plan for a model under the current budgets.
+ * the user imported. (The plan a model manager shows is EngineService.plan, the executor's own.)
  */
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rmdir, unlink } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { writeFileAtomic } from '../model/checks.js';
-import { readManifest } from '../model/manifest.js';
 import { SafetensorsReader } from '../model/safetensors.js';
 import { type ModelManifest, manifestFiles } from '../model/schema.js';
-import {
-  defaultRamBudget,
-  formatBytes,
-  formatPlan,
-  formatSeconds,
-  type MeasuredBudget,
-  measureNvidiaFree,
-  PlanError,
-  type Precision,
-  planModel,
-} from '../plan/index.js';
+import type { Precision } from '../plan/index.js';
 
 export interface EngineSettings {
   /** RAM the engine may use, in bytes; null: measured free memory minus a reserve. */
