@@ -17,6 +17,7 @@ import type { Asset, Element, PosterDocument, TextElement } from '../../core/doc
 import { writeProjectFile } from '../../electron/store/project-file';
 import { CHROMIUM, chromiumArgs } from '../../tests/helpers/chromium';
 import { sha256 } from '../../tests/helpers/fixtures';
+import { bundledFontFile } from '../../tests/helpers/fonts';
 import { writeBenchResult } from './results';
 
 const root = path.resolve(import.meta.dirname, '../..');
@@ -130,21 +131,12 @@ function poster(photos: Asset[]): PosterDocument {
   return { ...base, pages: [{ ...page, elements }] };
 }
 
-function fontFile(id: string): string {
-  const manifest = JSON.parse(readFileSync(path.join(root, 'resources/fonts/fonts.json'), 'utf8')) as {
-    fonts: { id: string; package: string; file: string }[];
-  };
-  const f = manifest.fonts.find((m) => m.id === id);
-  if (!f) throw new Error(id);
-  return path.join(root, 'node_modules', f.package, f.file);
-}
-
 /** The same poster as an HTML page for Chromium: images and text blocks at the same places. */
 function html(doc: PosterDocument, photoFiles: string[]): string {
   const page = doc.pages[0]!;
   const b = page.bleed;
   const face = (family: string, id: string, weight: number) =>
-    `@font-face{font-family:'${family}';font-weight:${weight};src:url('${pathToFileURL(fontFile(id)).href}') format('truetype')}`;
+    `@font-face{font-family:'${family}';font-weight:${weight};src:url('${pathToFileURL(bundledFontFile(id)).href}') format('truetype')}`;
   const parts: string[] = [];
   let img = 0;
   for (const el of page.elements) {

@@ -10,17 +10,13 @@ import type { LinearPrecision } from '../../electron/engine/onnx/graph';
 import { dequantizeInt4, quantizeInt4 } from '../../electron/engine/onnx/quant';
 import { loadPipelineModel } from '../../electron/engine/pipeline/model';
 import { type QwenImageModel, QwenImagePipeline } from '../../electron/engine/pipeline/qwen-image';
-import { graphBytes, psnr } from '../../tests/engine/measure';
+import { graphBytes, psnr, QUALITY_PROMPTS } from '../../tests/engine/measure';
 import { writeBenchResult } from './results';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const MODEL = path.join(root, 'native-models/default');
 const THREADS = 2;
-const PROMPTS = [
-  ['red gradient background', 1],
-  ['蓝色纯背景，金色圆点', 2],
-  ['white plain background with blue stripes', 3],
-] as const;
+const PROMPTS = QUALITY_PROMPTS;
 
 const LINEARS = ['attn.to_q', 'attn.to_k', 'attn.to_v', 'attn.add_q_proj', 'attn.add_k_proj', 'attn.add_v_proj', 'attn.to_out.0'].concat([
   'attn.to_add_out',

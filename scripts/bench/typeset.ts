@@ -4,7 +4,6 @@
 // fonts in the same run. Writes bench/results/typeset.json.
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
 import { it } from 'vitest';
 import { FontRegistry } from '../../core/typeset/font';
 import { layoutText } from '../../core/typeset/layout';
@@ -12,10 +11,9 @@ import { DEFAULT_TEXT_STYLE, type LayoutInput } from '../../core/typeset/types';
 import { mmToPt } from '../../core/units';
 import { openTypesetPage } from '../../tests/e2e/typeset-page/harness';
 import { typingTimes } from '../../tests/e2e/typeset-page/typing';
-import { bundledRegistry } from '../../tests/helpers/fonts';
+import { bundledFontFile, bundledRegistry } from '../../tests/helpers/fonts';
 import { writeBenchResult } from './results';
 
-const root = path.resolve(import.meta.dirname, '../..');
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
 const p95 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length * 0.95)] ?? Number.NaN;
 const r2 = (x: number) => Math.round(x * 100) / 100;
@@ -41,7 +39,7 @@ it('typesetting benchmark', async () => {
   for (let i = 0; i < 5; i++) {
     const reg = new FontRegistry();
     for (const f of bundled.list()) {
-      if (f.meta.family === 'Inter' || f.meta.family === 'Noto Sans SC') reg.add(f.meta, readFileSync(fontFile(f.meta.id)));
+      if (f.meta.family === 'Inter' || f.meta.family === 'Noto Sans SC') reg.add(f.meta, readFileSync(bundledFontFile(f.meta.id)));
     }
     const t0 = performance.now();
     const l = layoutText(reg, input);
@@ -95,12 +93,3 @@ it('typesetting benchmark', async () => {
   };
   writeBenchResult('typeset', result);
 }, 600_000);
-
-function fontFile(id: string): string {
-  const manifest = JSON.parse(readFileSync(path.join(root, 'resources/fonts/fonts.json'), 'utf8')) as {
-    fonts: { id: string; package: string; file: string }[];
-  };
-  const f = manifest.fonts.find((m) => m.id === id);
-  if (!f) throw new Error(id);
-  return path.join(root, 'node_modules', f.package, f.file);
-}

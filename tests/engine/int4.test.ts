@@ -20,7 +20,7 @@ import { type Plan, PlanError } from '../../electron/engine/plan/index';
 import { ProcessExecutor } from '../../electron/engine/runtime/host';
 import { readPngText } from '../../electron/export/png-stream';
 import { imageStats } from './image-stats';
-import { graphBytes, psnr, rand } from './measure';
+import { graphBytes, psnr, QUALITY_PROMPTS, rand } from './measure';
 import { makeTinyQwenImage } from './tiny';
 
 const graphBytesOnnx = (cache: string, prefix: string) => graphBytes(cache, prefix, ['.bin', '.onnx']);
@@ -197,11 +197,7 @@ describe('int4 and fp16 on the bundled model', () => {
     const fp16 = make('fp16', 'fp16');
     const scores = { int4: [] as number[], fp16: [] as number[] };
     try {
-      for (const [prompt, seed] of [
-        ['red gradient background', 1],
-        ['蓝色纯背景，金色圆点', 2],
-        ['white plain background with blue stripes', 3],
-      ] as const) {
+      for (const [prompt, seed] of QUALITY_PROMPTS) {
         const params = { prompt, negativePrompt: ' ', width: 64, height: 64, steps: 16, cfg: 4, seed, model: MODEL };
         const a = await fp32.generate(params);
         const b = await int4.generate(params);

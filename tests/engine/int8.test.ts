@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { loadPipelineModel } from '../../electron/engine/pipeline/model';
 import { QwenImagePipeline } from '../../electron/engine/pipeline/qwen-image';
 import { imageStats } from './image-stats';
-import { graphBytes, psnr } from './measure';
+import { graphBytes, psnr, QUALITY_PROMPTS } from './measure';
 
 const MODEL = join(import.meta.dirname, '../../native-models/default');
 
@@ -20,11 +20,7 @@ describe('weight-only int8', () => {
     const int8 = new QwenImagePipeline(model, { cacheDir: join(work, 'int8'), threads: 2, precision: 'int8' });
     const scores: number[] = [];
     try {
-      for (const [prompt, seed] of [
-        ['red gradient background', 1],
-        ['蓝色纯背景，金色圆点', 2],
-        ['white plain background with blue stripes', 3],
-      ] as const) {
+      for (const [prompt, seed] of QUALITY_PROMPTS) {
         const params = { prompt, negativePrompt: ' ', width: 64, height: 64, steps: 16, cfg: 4, seed, model: MODEL };
         const a = await fp32.generate(params);
         const b = await int8.generate(params);

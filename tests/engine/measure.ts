@@ -35,3 +35,10 @@ export function rand(n: number, seed: number, scale = 1): Float32Array {
   }
   return out;
 }
+
+/** The prompts (and seeds) the precision tests and benchmarks compare formats on. */
+export const QUALITY_PROMPTS = [
+  ['red gradient background', 1],
+  ['蓝色纯背景，金色圆点', 2],
+  ['white plain background with blue stripes', 3],
+] as const;
