@@ -2,9 +2,20 @@
 // (fontkit 2, which keeps CJK outlines intact) and embedded as a CID-keyed Type 0 font with
 // Identity-H encoding, per-glyph widths and a ToUnicode map, so the text stays searchable and
 // copyable. Names carry the subset tag (ABCDEF+Name) print workflows expect.
+//
+// The outlines decide the font program's slot. TrueType (glyf) subsets are TrueType files:
+// a CIDFontType2 with /FontFile2 and an identity CIDToGIDMap. CFF-flavoured OpenType (.otf,
+// CFF collections such as Noto Sans CJK's .ttc) subsets come out of fontkit as a bare CFF
+// table, always CID-keyed (ROS Adobe-Identity-0, charset CID n = glyph n): a CIDFontType0
+// with /FontFile3 /Subtype /CIDFontType0C, where the CID selects the glyph through that
+// charset, so it takes no CIDToGIDMap. fontkit writes CFF real numbers unpadded; padCffReals
+// makes them what the CFF spec (and strict parsers) expect.
 import { createHash } from 'node:crypto';
 import * as fontkit from 'fontkit';
 import { type PDFDocument, type PDFRef, PDFString } from 'pdf-lib';
+import { padCffReals } from './cff-reals';
+import { ExportError } from './pdf';
+import { readTables } from './sfnt';
 
 interface Used {
   bytes: Uint8Array;
@@ -31,9 +42,18 @@ export class PdfFontSet {
     if (!u.glyphs.has(glyph) || !u.glyphs.get(glyph)) u.glyphs.set(glyph, text);
   }
 
-  embedAll(pdf: PDFDocument): Map<string, EmbeddedFont> {
+  /** Embeds every face used; `label` names a face in errors (its family, as the user knows it). */
+  embedAll(pdf: PDFDocument, label: (fontId: string) => string = (id) => id): Map<string, EmbeddedFont> {
     const out = new Map<string, EmbeddedFont>();
-    for (const [id, u] of this.used) out.set(id, embedFont(pdf, u));
+    for (const [id, u] of this.used) {
+      try {
+        out.set(id, embedFont(pdf, u, outlinesOf(u.bytes)));
+      } catch (e) {
+        throw new ExportError(
+          `The font ${label(id)} could not be embedded in the PDF (${(e as Error).message}). Replace the font, or export with text as outlines.`,
+        );
+      }
+    }
     return out;
   }
 }
@@ -80,20 +100,33 @@ function toUnicodeCMap(map: Map<number, string>): string {
   ].join('\n');
 }
 
-function embedFont(pdf: PDFDocument, u: Used): EmbeddedFont {
+type Outlines = 'truetype' | 'cff';
+
+/** Which outlines the face holds (face 0 of a collection, the face the typesetter shapes with). */
+function outlinesOf(bytes: Uint8Array): Outlines {
+  if (!bytes || bytes.length === 0) throw new Error('the font file is empty');
+  const { tables } = readTables(bytes, 0);
+  if (tables.has('glyf')) return 'truetype';
+  if (tables.has('CFF ')) return 'cff';
+  if (tables.has('CFF2')) throw new Error('variable CFF2 outlines cannot be subset');
+  throw new Error('it has neither TrueType nor CFF outlines');
+}
+
+function embedFont(pdf: PDFDocument, u: Used, outlines: Outlines): EmbeddedFont {
   const parsed = fontkit.create(Buffer.from(u.bytes)) as fontkit.Font & { fonts?: fontkit.Font[] };
   const font = (parsed.fonts ? parsed.fonts[0] : parsed) as fontkit.Font;
-  // fontkit's TTF subset: includeGlyph returns the glyph's id in the subset.
+  // fontkit's subsets (TTF and CFF alike): includeGlyph returns the glyph's id in the subset.
   const subset = font.createSubset() as unknown as { includeGlyph(g: number): number; encode(): Uint8Array };
   const cid = new Map<number, number>();
   cid.set(0, subset.includeGlyph(0));
   const original = [...u.glyphs.keys()].sort((a, b) => a - b);
   for (const g of original) cid.set(g, subset.includeGlyph(g));
-  const bytes = subset.encode();
+  const cff = outlines === 'cff';
+  const bytes = cff ? padCffReals(subset.encode()) : subset.encode();
   const scale = 1000 / font.unitsPerEm;
   const name = `${subsetTag(original, font.postscriptName)}+${font.postscriptName.replace(/[^A-Za-z0-9-]/g, '')}`;
   const ctx = pdf.context;
-  const fontFile = ctx.flateStream(bytes, { Length1: bytes.length });
+  const fontFile = cff ? ctx.flateStream(bytes, { Subtype: 'CIDFontType0C' }) : ctx.flateStream(bytes, { Length1: bytes.length });
   const bbox = font.bbox;
   const descriptor = ctx.obj({
     Type: 'FontDescriptor',
@@ -105,18 +138,19 @@ function embedFont(pdf: PDFDocument, u: Used): EmbeddedFont {
     Descent: Math.round(font.descent * scale),
     CapHeight: Math.round((font.capHeight || font.ascent) * scale),
     StemV: 80,
-    FontFile2: ctx.register(fontFile),
+    [cff ? 'FontFile3' : 'FontFile2']: ctx.register(fontFile),
   });
   const widths: (number | number[])[] = [];
   for (const [g, c] of [...cid].sort((a, b) => a[1] - b[1])) widths.push(c, [Math.round(font.getGlyph(g).advanceWidth * scale)]);
   const cidFont = ctx.obj({
     Type: 'Font',
-    Subtype: 'CIDFontType2',
+    Subtype: cff ? 'CIDFontType0' : 'CIDFontType2',
     BaseFont: name,
+    // For CFF this matches the subset's own ROS, which fontkit always writes as Adobe-Identity-0.
     CIDSystemInfo: ctx.obj({ Registry: PDFString.of('Adobe'), Ordering: PDFString.of('Identity'), Supplement: 0 }),
     FontDescriptor: ctx.register(descriptor),
     W: widths,
-    CIDToGIDMap: 'Identity',
+    ...(cff ? {} : { CIDToGIDMap: 'Identity' }),
   });
   const toUnicode = ctx.flateStream(
     new TextEncoder().encode(toUnicodeCMap(new Map([...u.glyphs].map(([g, s]) => [cid.get(g) as number, s])))),
@@ -124,7 +158,8 @@ function embedFont(pdf: PDFDocument, u: Used): EmbeddedFont {
   const type0 = ctx.obj({
     Type: 'Font',
     Subtype: 'Type0',
-    BaseFont: name,
+    // A Type 0 font over a CIDFontType0 is named CIDFont name, hyphen, CMap name (PDF 32000 9.7.6.1).
+    BaseFont: cff ? `${name}-Identity-H` : name,
     Encoding: 'Identity-H',
     DescendantFonts: [ctx.register(cidFont)],
     ToUnicode: ctx.register(toUnicode),

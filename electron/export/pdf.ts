@@ -119,13 +119,18 @@ export async function renderPdf(doc: PosterDocument, src: PdfSources, opts: PdfO
       for (const line of l.lines) {
         const text = l.texts[line.block];
         for (const run of line.runs) {
+          // Text drawn as outlines embeds no font.
+          if (opts.outlineText) continue;
           for (const g of run.glyphs)
             fonts.use(run.fontId, src.fontBytes(run.fontId), g.id, String.fromCodePoint(text.codePointAt(g.cluster) ?? 0xfffd));
         }
       }
     }
   }
-  const embedded = fonts.embedAll(pdf);
+  const embedded = fonts.embedAll(pdf, (id) => {
+    const f = src.registry.get(id);
+    return f ? `"${f.meta.family}" (${f.meta.weight})` : id;
+  });
   const images = new Map<string, EmbeddedImage>();
   let transparency = false;
 
