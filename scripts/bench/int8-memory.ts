@@ -4,7 +4,8 @@
 // rewrites into its own 8-bit MatMulNBits while the session opens), as int8 the way it does now
 // (MatMulNBits bits = 8, blocks of 128) and as int4 (MatMulNBits bits = 4). Each format opens
 // four sessions, one after another, in a fresh Node process with the engine's session options
-// (CPU arena off, no pre-packing, optimisation level 'all') and runs each twice; per session =
+// (ortSessionOptions: CPU arena off, optimisation level 'all', no pre-packing except int4 as the
+// engine opens it) and runs each twice; per session =
 // the RSS growth from the first session's runs to the last one's, over three sessions. Run with
 // glibc's default malloc and with its mmap and trim thresholds fixed at 128 KiB (freed
 // temporaries then go back to the OS, so only what the sessions hold remains).
@@ -16,6 +17,7 @@ import path from 'node:path';
 import { it } from 'vitest';
 import { GraphBuilder, type LinearPrecision } from '../../electron/engine/onnx/graph';
 import { DataType } from '../../electron/engine/onnx/proto';
+import { ortSessionOptions } from '../../electron/engine/pipeline/graph-cache';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const [M, D, H] = [256, 512, 2048];
@@ -54,10 +56,9 @@ const CHILD = `
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 const ort = createRequire(process.argv[2])('onnxruntime-node');
-const [, , , file, M, D, n] = process.argv.map((a, i) => (i >= 4 ? Number(a) : a));
+const [, , , file, M, D, n, optsJson] = process.argv.map((a, i) => (i >= 4 && i < 7 ? Number(a) : a));
 const rss = () => Number(/VmRSS:\\s+(\\d+)/.exec(readFileSync('/proc/self/status', 'utf8'))[1]) * 1024;
-const opts = { executionProviders: ['cpu'], graphOptimizationLevel: 'all', intraOpNumThreads: 2, interOpNumThreads: 1,
-  executionMode: 'sequential', enableCpuMemArena: false, extra: { session: { disable_prepacking: '1' } } };
+const opts = { ...JSON.parse(optsJson), executionProviders: ['cpu'] };
 const x = new Float32Array(M * D).map((_, i) => Math.sin(i * 0.37));
 const feeds = { x: new ort.Tensor('float32', x, [1, M, D]) };
 const start = rss();
@@ -81,11 +82,13 @@ it('resident memory of fp32, int8 (DequantizeLinear / MatMulNBits) and int4 sess
   const child = path.join(work, 'child.mjs');
   writeFileSync(child, CHILD);
   const ws = Array.from({ length: 2 * LAYERS }, (_, i) => rand(D * H, i + 1, 0.05));
-  const variants: { id: string; precision: LinearPrecision | 'int8-dq' }[] = [
+  // The engine opens int4 graphs pre-packed and every other graph without (pipeline/qwen-image.ts).
+  const variants: { id: string; precision: LinearPrecision | 'int8-dq'; prepack?: boolean }[] = [
     { id: 'fp32', precision: 'fp32' },
     { id: 'int8-dequantizelinear', precision: 'int8-dq' },
     { id: 'int8-matmulnbits', precision: 'int8' },
     { id: 'int4-matmulnbits', precision: 'int4' },
+    { id: 'int4-matmulnbits-prepacked', precision: 'int4', prepack: true },
   ];
   const rows: Record<string, unknown>[] = [];
   for (const v of variants) {
@@ -107,14 +110,9 @@ it('resident memory of fp32, int8 (DequantizeLinear / MatMulNBits) and int4 sess
       ['defaultMalloc', {}],
       ['mallocThresholds128k', { MALLOC_MMAP_THRESHOLD_: '131072', MALLOC_TRIM_THRESHOLD_: '131072' }],
     ] as const) {
-      const out = execFileSync(
-        process.execPath,
-        [child, path.join(root, 'package.json'), path.join(work, `${v.id}.onnx`), String(M), String(D), String(SESSIONS)],
-        {
-          encoding: 'utf8',
-          env: { ...process.env, ...env },
-        },
-      );
+      const opts = JSON.stringify(ortSessionOptions({ threads: 2, prepack: v.prepack ?? false }));
+      const args = [child, path.join(root, 'package.json'), path.join(work, `${v.id}.onnx`), String(M), String(D), String(SESSIONS), opts];
+      const out = execFileSync(process.execPath, args, { encoding: 'utf8', env: { ...process.env, ...env } });
       const r = JSON.parse(out.trim().split('\n').at(-1) as string) as { opened: number[]; ran: number[]; openMs: number; runMs: number };
       const perSession = ((r.ran.at(-1) as number) - (r.ran[0] as number)) / (SESSIONS - 1);
       row[mode] = {
