@@ -25,6 +25,7 @@ import {
   plan,
   planModel,
   planUnits,
+  quantOptions,
   summarize,
   tensorBytes,
   total,
@@ -162,10 +163,13 @@ describe('sizes of the real Qwen-Image', () => {
     expect(tensorBytes(w, 'int4', { blockSize: 32, scaleBytes: 2, int4ZeroPoints: false, int8Scales: 'channel', floatBytes: 2 })).toBe(
       640 + 80,
     );
-    expect(tensorBytes(w, 'int8')).toBe(1000 + 40);
-    expect(tensorBytes(w, 'int8', { blockSize: 32, scaleBytes: 4, int4ZeroPoints: true, int8Scales: 'block', floatBytes: 4 })).toBe(
-      1000 + 160,
-    );
+    // int8 (MatMulNBits bits = 8): K = 100 -> one block of 128 (padded) + one fp32 scale a row;
+    // blocks of at most 32: 4 blocks of 32 (padded) + 4 scales a row; K = 96: 3 blocks of 32, no padding.
+    expect(tensorBytes(w, 'int8')).toBe(1280 + 40);
+    expect(tensorBytes(w, 'int8', { ...quantOptions(), int8BlockSize: 32 })).toBe(1280 + 160);
+    expect(tensorBytes({ name: 'x.weight', shape: [10, 96] }, 'int8')).toBe(960 + 120);
+    // Per-channel scales (DequantizeLinear) when asked for.
+    expect(tensorBytes(w, 'int8', { ...quantOptions(), int8Scales: 'channel' })).toBe(1000 + 40);
     // Biases, norms and token tables stay float.
     expect(tensorBytes({ name: 'x.bias', shape: [10] }, 'int4')).toBe(40);
     expect(tensorBytes({ name: 'model.embed_tokens.weight', shape: [10, 100] }, 'int8')).toBe(4000);

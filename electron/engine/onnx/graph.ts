@@ -4,7 +4,7 @@
  * family needs. Graph builders in electron/engine/graphs describe each model part with it.
  */
 import { type AttributeValue, DataType, encodeModel, type ModelData, type NodeData, type TensorData, type ValueInfo } from './proto.js';
-import { DEFAULT_INT4_BLOCK, quantizeInt4, toHalfArray } from './quant.js';
+import { DEFAULT_INT4_BLOCK, INT8_BLOCK, int8BlockFor, quantizeInt4, quantizeInt8, toHalfArray } from './quant.js';
 
 export type Dim = number | string;
 /** How Linear weights are stored: float32, int8 or int4 (weight-only), or float16 widened by a Cast. */
@@ -20,7 +20,7 @@ export interface Int4Options {
 }
 
 /** A precision, or a precision with its int4 format (graph builders take either). */
-export type LinearSpec = LinearPrecision | { precision: LinearPrecision; int4?: Int4Options };
+export type LinearSpec = LinearPrecision | { precision: LinearPrecision; int4?: Int4Options; int8BlockSize?: number };
 
 export const MS_DOMAIN = 'com.microsoft';
 export type AttrMap = Record<string, AttributeValue>;
@@ -46,6 +46,8 @@ export class GraphBuilder {
   linearPrecision: LinearPrecision = 'fp32';
   /** Used when linearPrecision is int4. */
   int4: Int4Options = { blockSize: DEFAULT_INT4_BLOCK, asymmetric: true };
+  /** Largest weights per scale when linearPrecision is int8 (a power of two, 16 to 256; see int8BlockFor). */
+  int8BlockSize: number = INT8_BLOCK;
   private usesMsDomain = false;
 
   constructor(readonly name: string) {}
@@ -78,6 +80,7 @@ export class GraphBuilder {
     else {
       this.linearPrecision = spec.precision;
       if (spec.int4) this.int4 = spec.int4;
+      if (spec.int8BlockSize) this.int8BlockSize = spec.int8BlockSize;
     }
   }
 
@@ -151,8 +154,11 @@ export class GraphBuilder {
   linear(x: string, prefix: string, weight: Weight, bias?: Weight): string {
     const [outDim, inDim] = weight.dims;
     if (outDim === undefined || inDim === undefined) throw new Error(`${prefix}: weight must be 2-D`);
-    if (this.linearPrecision === 'int4') {
-      const y = this.int4Linear(x, prefix, weight.data, outDim, inDim);
+    if (this.linearPrecision === 'int4' || this.linearPrecision === 'int8') {
+      const y =
+        this.linearPrecision === 'int4'
+          ? this.int4Linear(x, prefix, weight.data, outDim, inDim)
+          : this.int8Linear(x, prefix, weight.data, outDim, inDim);
       return bias ? this.add(y, this.weight(`${prefix}.bias`, bias)) : y;
     }
     const t = new Float32Array(outDim * inDim);
@@ -160,32 +166,36 @@ export class GraphBuilder {
       for (let i = 0; i < inDim; i++) t[i * outDim + o] = weight.data[o * inDim + i] as number;
     }
     const w =
-      this.linearPrecision === 'int8'
-        ? this.int8Weight(prefix, t, inDim, outDim)
-        : this.linearPrecision === 'fp16'
-          ? this.fp16Weight(prefix, t, inDim, outDim)
-          : this.weight(`${prefix}.weight`, { dims: [inDim, outDim], data: t });
+      this.linearPrecision === 'fp16'
+        ? this.fp16Weight(prefix, t, inDim, outDim)
+        : this.weight(`${prefix}.weight`, { dims: [inDim, outDim], data: t });
     const y = this.op('MatMul', [x, w], undefined, 'matmul');
     return bias ? this.add(y, this.weight(`${prefix}.bias`, bias)) : y;
   }
 
   /**
-   * Weight-only int8: symmetric, one scale per output channel (max |w| / 127), stored as int8
-   * and dequantised in the graph (DequantizeLinear on axis 1) right before the MatMul.
+   * Weight-only int8: W [N, K] in symmetric blocks along K (int8BlockFor, see onnx/quant.ts),
+   * multiplied by com.microsoft MatMulNBits with bits = 8. The session keeps these bytes as they
+   * are in the file. (int8 used to be DequantizeLinear + MatMul; onnxruntime rewrites that pair
+   * into its own 8-bit MatMulNBits while the session opens, a fresh heap copy a fifth larger
+   * than the file, read while the file's pages are still held. Measured:
+   * bench/results/int8-memory.json.)
    */
-  private int8Weight(prefix: string, t: Float32Array, inDim: number, outDim: number): string {
-    const scale = new Float32Array(outDim);
-    for (let k = 0; k < t.length; k++) {
-      const o = k % outDim;
-      scale[o] = Math.max(scale[o] as number, Math.abs(t[k] as number));
+  private int8Linear(x: string, prefix: string, w: Float32Array, N: number, K: number): string {
+    let q: ReturnType<typeof quantizeInt8>;
+    try {
+      q = quantizeInt8(w, N, K, int8BlockFor(K, this.int8BlockSize));
+    } catch (err) {
+      throw new Error(`${prefix}: ${(err as Error).message}`);
     }
-    for (let o = 0; o < outDim; o++) scale[o] = (scale[o] as number) / 127 || 1;
-    const q = new Int8Array(t.length);
-    for (let k = 0; k < t.length; k++) q[k] = Math.max(-127, Math.min(127, Math.round((t[k] as number) / (scale[k % outDim] as number))));
-    this.inits.push({ name: `${prefix}.weight_q`, dataType: DataType.INT8, dims: [inDim, outDim], bytes: new Uint8Array(q.buffer) });
-    this.weight(`${prefix}.weight_scale`, { dims: [outDim], data: scale });
-    this.inits.push({ name: `${prefix}.weight_zp`, dataType: DataType.INT8, dims: [outDim], bytes: new Uint8Array(outDim) });
-    return this.op('DequantizeLinear', [`${prefix}.weight_q`, `${prefix}.weight_scale`, `${prefix}.weight_zp`], { axis: 1 });
+    this.inits.push({ name: `${prefix}.weight_q8`, dataType: DataType.UINT8, dims: [N, q.nBlocks, q.blockSize], bytes: q.packed });
+    this.weight(`${prefix}.weight_scales`, { dims: [N * q.nBlocks], data: q.scales });
+    return this.msOp(
+      'MatMulNBits',
+      [x, `${prefix}.weight_q8`, `${prefix}.weight_scales`],
+      { K, N, bits: 8, block_size: q.blockSize },
+      'matmul_q8',
+    );
   }
 
   /**

@@ -7,6 +7,9 @@
  *     zero points [N, ceil(nBlocks / 2)] uint8 (same nibble order). W[n, k] = (q - zp) * scale.
  *     K that is not a whole number of blocks is padded with zeros (stored as q = zp, so the
  *     padding dequantises to exactly 0 and multiplies nothing).
+ *   - int8 for MatMulNBits with bits = 8: the same block layout with one byte a weight, B
+ *     [N, nBlocks, blockSize] uint8 holding q + 128 (symmetric, so no zero-point input: the op's
+ *     default for 8 bits is 128), scales [N * nBlocks] float. W[n, k] = (q - 128) * scale.
  *   - float16 (IEEE half) bit patterns, rounded to nearest even, for the fp16 precision.
  */
 
@@ -143,6 +146,92 @@ export function dequantizeInt4(q: Int4Weight): Float32Array {
 export function int4Bytes(N: number, K: number, blockSize: number, asymmetric = true): number {
   const nBlocks = Math.ceil(K / blockSize);
   return N * nBlocks * (blockSize / 2) + N * nBlocks * 4 + (asymmetric ? N * Math.ceil(nBlocks / 2) : 0);
+}
+
+/**
+ * Largest weights per scale of the int8 format (onnxruntime's CPU MatMulNBits takes powers of two
+ * from 16 to 256). 128 keeps the float scales at 4 bytes per 128 weights (3%); a block's scale is
+ * never coarser than the per-channel one the format had before (tests/engine/int8.test.ts:
+ * 55.8, 53.6, 53.4 dB against fp32, per-channel 56.3, 53.6, 53.9).
+ */
+export const INT8_BLOCK = 128;
+
+/**
+ * The int8 block size for K inputs: the largest power of two from 16 to `preferred` that divides
+ * K (no padding), else the smallest that covers K when K is under `preferred`, else `preferred`.
+ */
+export function int8BlockFor(K: number, preferred: number = INT8_BLOCK): number {
+  for (let b = preferred; b >= 16; b /= 2) if (K % b === 0) return b;
+  let b = 16;
+  while (b < K && b < preferred) b *= 2;
+  return b;
+}
+
+export interface Int8Weight {
+  N: number;
+  K: number;
+  blockSize: number;
+  nBlocks: number;
+  /** [N, nBlocks, blockSize]: q + 128, K padded with 128 (= 0). */
+  packed: Uint8Array;
+  /** [N * nBlocks] */
+  scales: Float32Array;
+}
+
+/**
+ * Quantises W [N, K] (row-major, torch Linear layout) to symmetric int8 blocks along K: scale =
+ * max|w| / 127 over the block, q = round(w / scale) in -127..127.
+ */
+export function quantizeInt8(w: Float32Array, N: number, K: number, blockSize: number = INT8_BLOCK): Int8Weight {
+  if (!Number.isInteger(blockSize) || blockSize < 16 || blockSize > 256 || (blockSize & (blockSize - 1)) !== 0)
+    throw new RangeError(`int8 block size must be a power of two from 16 to 256, got ${blockSize}`);
+  if (!Number.isInteger(N) || !Number.isInteger(K) || N < 1 || K < 1) throw new RangeError(`int8: bad weight shape [${N}, ${K}]`);
+  if (w.length !== N * K) throw new RangeError(`int8: weight has ${w.length} values, expected ${N}x${K}`);
+  const nBlocks = Math.ceil(K / blockSize);
+  const packed = new Uint8Array(N * nBlocks * blockSize).fill(128);
+  const scales = new Float32Array(N * nBlocks);
+  for (let n = 0; n < N; n++) {
+    for (let b = 0; b < nBlocks; b++) {
+      const start = n * K + b * blockSize;
+      const len = Math.min(blockSize, K - b * blockSize);
+      let amax = 0;
+      for (let i = 0; i < len; i++) {
+        const v = w[start + i] as number;
+        if (!Number.isFinite(v)) throw new RangeError(`int8: weight [${n}, ${b * blockSize + i}] is ${v}; the model's weights are damaged`);
+        const a = Math.abs(v);
+        if (a > amax) amax = a;
+      }
+      const scale = Math.fround(amax / 127) || 1;
+      scales[n * nBlocks + b] = scale;
+      const out = (n * nBlocks + b) * blockSize;
+      for (let i = 0; i < len; i++) {
+        const q = Math.round((w[start + i] as number) / scale);
+        packed[out + i] = Math.max(-127, Math.min(127, q)) + 128;
+      }
+    }
+  }
+  return { N, K, blockSize, nBlocks, packed, scales };
+}
+
+/** W [N, K] back from its int8 form, as the operator sees it. */
+export function dequantizeInt8(q: Int8Weight): Float32Array {
+  const { N, K, blockSize, nBlocks } = q;
+  const w = new Float32Array(N * K);
+  for (let n = 0; n < N; n++) {
+    for (let k = 0; k < K; k++) {
+      const b = Math.floor(k / blockSize);
+      const byte = q.packed[(n * nBlocks + b) * blockSize + (k % blockSize)] as number;
+      w[n * K + k] = Math.fround((byte - 128) * (q.scales[n * nBlocks + b] as number));
+    }
+  }
+  return w;
+}
+
+/** Stored bytes of an int8 weight [N, K] (one byte a weight, K padded to whole blocks, float32 scales). */
+export function int8Bytes(N: number, K: number, preferred: number = INT8_BLOCK): number {
+  const blockSize = int8BlockFor(K, preferred);
+  const nBlocks = Math.ceil(K / blockSize);
+  return N * nBlocks * blockSize + N * nBlocks * 4;
 }
 
 const f32 = new Float32Array(1);

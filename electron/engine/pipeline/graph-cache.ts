@@ -13,7 +13,7 @@ import type { GraphBuilder } from '../onnx/graph.js';
 import { createOnProviders, type ProviderName } from './providers.js';
 
 /** Bump when a graph builder's output changes, so stale caches are not reused. */
-export const BUILDER_VERSION = 1;
+export const BUILDER_VERSION = 2;
 
 export function cacheKey(parts: unknown): string {
   return createHash('sha256')
@@ -88,7 +88,12 @@ export class GraphCache {
 }
 
 export function openSession(path: string, opts: SessionOptions): Promise<ort.InferenceSession> {
-  return createOnProviders(path, opts.providers ?? ['cpu'], {
+  return createOnProviders(path, opts.providers ?? ['cpu'], ortSessionOptions(opts));
+}
+
+/** The onnxruntime options every engine graph opens with (tests/engine/int8-memory.test.ts uses them too). */
+export function ortSessionOptions(opts: SessionOptions): Omit<ort.InferenceSession.SessionOptions, 'executionProviders'> {
+  return {
     graphOptimizationLevel: 'all',
     intraOpNumThreads: opts.threads ?? 0,
     interOpNumThreads: 1,
@@ -98,7 +103,7 @@ export function openSession(path: string, opts: SessionOptions): Promise<ort.Inf
     // tests/engine/offload-memory.test.ts). Plain malloc gives the memory back after each run.
     enableCpuMemArena: false,
     ...(opts.prepack === false ? { extra: { session: { disable_prepacking: '1' } } } : {}),
-  });
+  };
 }
 
 export function f32Tensor(data: Float32Array, dims: number[]): ort.Tensor {

@@ -15,6 +15,7 @@
  * "modulation" in summaries = time + every mod.i.
  */
 import { type ComponentName, expectedTensors, type TextEncoderConfig, type TransformerConfig, type VaeConfig } from '../model/configs.js';
+import { INT8_BLOCK, int8BlockFor } from '../onnx/quant.js';
 
 export const PRECISIONS = ['fp32', 'fp16', 'bf16', 'int8', 'int4'] as const;
 export type Precision = (typeof PRECISIONS)[number];
@@ -25,13 +26,21 @@ export function isPrecision(s: string): s is Precision {
 
 /** How weight-only quantisation stores a linear weight [out, K] (K = input features). */
 export interface QuantOptions {
-  /** Weights per scale along K for int4 (MatMulNBits) and for int8 with 'block' scales. Default 32. */
+  /** Weights per scale along K for int4 (MatMulNBits). Default 32. */
   blockSize: number;
+  /**
+   * Largest weights per scale along K for int8 with 'block' scales (MatMulNBits bits = 8; the
+   * block for a K is int8BlockFor(K, this)). Default 128, the engine's.
+   */
+  int8BlockSize?: number;
   /** Bytes of one scale: 4 (fp32) or 2 (fp16). Default: floatBytes. */
   scaleBytes: 2 | 4;
   /** int4 with a 4-bit zero point per block (asymmetric, MatMulNBits' optional input). Default true. */
   int4ZeroPoints: boolean;
-  /** int8: one scale per output channel, or one per block of blockSize along K. Default 'channel'. */
+  /**
+   * int8: one scale per output channel (DequantizeLinear), or one per block of int8BlockSize along
+   * K, K padded to whole blocks (MatMulNBits, what the engine builds). Default 'block'.
+   */
   int8Scales: 'channel' | 'block';
   /** Bytes per value of tensors that stay float under int8/int4 (biases, norms, convs, tables). Default 4. */
   floatBytes: 2 | 4;
@@ -46,7 +55,8 @@ export function quantOptions(q: Partial<QuantOptions> = {}): QuantOptions {
     blockSize,
     scaleBytes: q.scaleBytes ?? floatBytes,
     int4ZeroPoints: q.int4ZeroPoints ?? true,
-    int8Scales: q.int8Scales ?? 'channel',
+    int8BlockSize: q.int8BlockSize ?? INT8_BLOCK,
+    int8Scales: q.int8Scales ?? 'block',
     floatBytes,
   };
 }
@@ -73,7 +83,12 @@ export function tensorBytes(t: TensorSpec, precision: Precision, q: QuantOptions
   if (!isLinearWeight(t)) return q.floatBytes * n;
   const [rows, k] = t.shape as [number, number];
   const blocks = Math.ceil(k / q.blockSize);
-  if (precision === 'int8') return rows * k + rows * (q.int8Scales === 'channel' ? 1 : blocks) * q.scaleBytes;
+  if (precision === 'int8') {
+    if (q.int8Scales === 'channel') return rows * k + rows * q.scaleBytes;
+    const b8 = int8BlockFor(k, q.int8BlockSize ?? INT8_BLOCK);
+    const n8 = Math.ceil(k / b8);
+    return rows * n8 * b8 + rows * n8 * q.scaleBytes;
+  }
   // int4, MatMulNBits layout: [N, blocks, blockSize/2] packed bytes (K padded to whole blocks),
   // scales [N * blocks], zero points [N * ceil(blocks / 2)] (two 4-bit values a byte).
   return rows * blocks * (q.blockSize / 2) + rows * blocks * q.scaleBytes + (q.int4ZeroPoints ? rows * Math.ceil(blocks / 2) : 0);
