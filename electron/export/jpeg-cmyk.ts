@@ -270,7 +270,7 @@ function fdct(d: Float64Array) {
       const e12 = t1 - t2;
       d[i0] = e10 + e11;
       d[i4] = e10 - e11;
-      const z1 = (e12 + e13) * 0.707106781;
+      const z1 = (e12 + e13) * Math.SQRT1_2;
       d[i2] = e13 + z1;
       d[i6] = e13 - z1;
       // Odd part.
@@ -280,7 +280,7 @@ function fdct(d: Float64Array) {
       const z5 = (o10 - o12) * 0.382683433;
       const z2 = 0.5411961 * o10 + z5;
       const z4 = 1.306562965 * o12 + z5;
-      const z3 = o11 * 0.707106781;
+      const z3 = o11 * Math.SQRT1_2;
       const z11 = t7 + z3;
       const z13 = t7 - z3;
       d[i5] = z13 + z2;
