@@ -145,15 +145,7 @@ function segment(w: BitWriter, marker: number, body: number[]) {
 }
 
 /** Bits needed for |v| (the JPEG "category"). */
-function category(v: number): number {
-  let a = v < 0 ? -v : v;
-  let n = 0;
-  while (a) {
-    n++;
-    a >>= 1;
-  }
-  return n;
-}
+const category = (v: number): number => 32 - Math.clz32(v < 0 ? -v : v);
 
 /**
  * Encodes interleaved 8-bit CMYK (4 bytes a pixel, 0 = no ink) as a baseline JPEG with an Adobe
@@ -197,7 +189,11 @@ export function encodeCmykJpeg(cmyk: Uint8Array, width: number, height: number, 
           for (let c = 0; c < 8; c++) block[r * 8 + c] = 127 - (cmyk[row + (xs[c] as number)] as number);
         }
         fdct(block);
-        for (let i = 0; i < 64; i++) quant[i] = Math.round((block[i] as number) * (fdiv[i] as number));
+        for (let i = 0; i < 64; i++) {
+          // Rounded half away from zero, without a call.
+          const x = (block[i] as number) * (fdiv[i] as number);
+          quant[i] = x < 0 ? -((0.5 - x) | 0) : (x + 0.5) | 0;
+        }
         // DC: the difference from this component's previous block.
         const dc = quant[0] as number;
         const diff = dc - (pred[comp] as number);
