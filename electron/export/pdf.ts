@@ -5,7 +5,7 @@
 // and the file gets a PDF/X-4 style OutputIntent and metadata (aimed at X-4, not validated).
 import { createHash } from 'node:crypto';
 import { createCanvas, loadImage } from '@napi-rs/canvas';
-import { PDFDocument, PDFHexString, PDFName, type PDFPage, type PDFRef, PDFString } from 'pdf-lib';
+import { PDFDocument, PDFHexString, PDFName, type PDFPage, type PDFRawStream, type PDFRef, PDFString } from 'pdf-lib';
 import { CmykTransform, type Intent, Rgb8ToCmyk } from '../../core/color/icc';
 import { flattenElements } from '../../core/document/flatten';
 import type { Element, Page, PosterDocument, TextElement } from '../../core/document/schema';
@@ -13,6 +13,7 @@ import type { FontRegistry } from '../../core/typeset/font';
 import { layoutText } from '../../core/typeset/layout';
 import type { TextLayout } from '../../core/typeset/types';
 import { mmToPt, ptToMm } from '../../core/units';
+import { CMYK_JPEG_DECODE, encodeCmykJpeg } from './jpeg-cmyk';
 import { type EmbeddedFont, PdfFontSet } from './pdf-fonts';
 
 export class ExportError extends Error {
@@ -307,7 +308,7 @@ async function imageOps(
     if (!a) throw new ExportError(`Image ${el.name} (${el.asset.slice(0, 12)}…) is missing from the project.`);
     if (a.mime !== 'image/png' && a.mime !== 'image/jpeg')
       throw new ExportError(`Image ${el.name} is WebP, which PDF cannot hold; convert it to PNG or JPEG and place it again.`);
-    if (paint.images) img = await embedCmykImage(pdf, el.name, a.bytes, paint.images);
+    if (paint.images) img = await embedCmykImage(pdf, el.name, a.bytes, a.mime, paint.images);
     else if (a.mime === 'image/png') img = await pdf.embedPng(a.bytes);
     else img = await pdf.embedJpg(a.bytes);
     cache.set(el.asset, img);
@@ -318,13 +319,16 @@ async function imageOps(
 }
 
 /**
- * An image as 8-bit DeviceCMYK (Flate), at its native pixel size; alpha, if any pixel is not
- * opaque, becomes a DeviceGray soft mask (allowed in PDF/X-4).
+ * An image as 8-bit DeviceCMYK at its native pixel size: a JPEG source (a photo, already lossy)
+ * is written as a CMYK JPEG (DCTDecode, quality DEFAULT_JPEG_QUALITY), anything else with Flate
+ * (lossless: graphics, text, hard edges). Alpha, if any pixel is not opaque, becomes a DeviceGray
+ * soft mask (allowed in PDF/X-4).
  */
 async function embedCmykImage(
   pdf: PDFDocument,
   label: string,
   bytes: Uint8Array,
+  mime: 'image/png' | 'image/jpeg',
   lut: Rgb8ToCmyk,
 ): Promise<EmbeddedImage & { masked: boolean }> {
   let decoded: Awaited<ReturnType<typeof loadImage>>;
@@ -368,8 +372,18 @@ async function embedCmykImage(
     });
     dict.SMask = ctxPdf.register(mask);
   }
-  // biome-ignore lint/suspicious/noExplicitAny: pdf-lib's literal dictionary type is narrower than what it accepts.
-  const ref = ctxPdf.register(ctxPdf.flateStream(cmyk, dict as any));
+  let stream: PDFRawStream;
+  if (mime === 'image/jpeg' && !alpha) {
+    // Our JPEG holds Adobe-style inverted samples; /Decode turns them back to ink amounts.
+    dict.Filter = 'DCTDecode';
+    dict.Decode = CMYK_JPEG_DECODE;
+    // biome-ignore lint/suspicious/noExplicitAny: pdf-lib's literal dictionary type is narrower than what it accepts.
+    stream = ctxPdf.stream(encodeCmykJpeg(cmyk, width, height), dict as any);
+  } else {
+    // biome-ignore lint/suspicious/noExplicitAny: pdf-lib's literal dictionary type is narrower than what it accepts.
+    stream = ctxPdf.flateStream(cmyk, dict as any);
+  }
+  const ref = ctxPdf.register(stream);
   return { ref, masked: alpha !== null };
 }
 

@@ -275,7 +275,7 @@ it('export benchmark', async () => {
         pdfTimeOursOverChromium: r2(pdf.wallS / chromeS),
         pdfSizeOursOverChromium: r2(pdf.sizeMB / mb(chromeSize)),
       },
-      note: 'wallS: process start to exit (start-up, fonts loaded, project read, preflight, export, write); startup: the same for a command that exports nothing; exportS: the time the command reports for the export itself; maxRssMB: the child process peak RSS (VmHWM). Chromium: launch, load the HTML page (same JPEG files, same TTF fonts via @font-face), print to PDF at the page size with bleed; printS is page.pdf() alone. Chromium is several processes; its memory is not measured.',
+      note: 'PDF (CMYK): JPEG photos go in as CMYK JPEGs (DCTDecode, quality 90, electron/export/jpeg-cmyk.ts), PNG images as Flate. wallS: process start to exit (start-up, fonts loaded, project read, preflight, export, write); startup: the same for a command that exports nothing; exportS: the time the command reports for the export itself; maxRssMB: the child process peak RSS (VmHWM). Chromium: launch, load the HTML page (same JPEG files, same TTF fonts via @font-face), print to PDF at the page size with bleed; printS is page.pdf() alone. Chromium is several processes; its memory is not measured.',
     };
     writeBenchResult('export', result, { quiet: true });
     const rows = [

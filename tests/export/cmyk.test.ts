@@ -1,10 +1,13 @@
 // CMYK PDF export aimed at PDF/X-4, checked with poppler and pdf-lib: only CMYK (and gray soft
 // mask) images, every colour operator CMYK, the OutputIntent with the profile embedded, the X-4
 // metadata, a render that still looks like the RGB export, and clear errors for bad profiles.
+// A JPEG photo goes in as a CMYK JPEG (DCTDecode), PNG images as Flate; both renderers (poppler,
+// MuPDF) must show the JPEG page like the same page with the photo as a lossless PNG twin.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { createCanvas, loadImage } from '@napi-rs/canvas';
 import { decodePDFRawStream, PDFArray, PDFDict, PDFDocument, PDFName, type PDFRawStream, PDFRef } from 'pdf-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createImageFor } from '../../core/document/factory';
@@ -101,6 +104,8 @@ describe('CMYK PDF export', () => {
     expect(images).toHaveLength(2);
     expect(masks.map((c) => [c[3], c[4], c[5]])).toEqual([['200', '200', 'gray']]);
     expect(cols.every((c) => c[5] === 'cmyk' || c[5] === 'gray')).toBe(true);
+    // PNG sources stay lossless (Flate: pdfimages says "image"), never DCT.
+    expect(images.map((c) => c[8])).toEqual(['image', 'image']);
     // The RGB export of the same project does have RGB images, so the check above means something.
     expect(run('pdfimages', ['-list', rgbPdf])).toMatch(/\brgb\b/);
   });
@@ -237,5 +242,146 @@ describe('CMYK options', () => {
     expect(existsSync(file)).toBe(false);
     await expect(main(['render', project, '--out', path.join(dir, 'x.png'), '--cmyk'], () => {})).rejects.toThrow(/PDF output only/);
     await expect(main(['render', project, '--out', file, '--intent', 'saturation'], () => {})).rejects.toThrow(/perceptual or relative/);
+  });
+});
+
+/** pdfimages -list rows as [type, width, height, color, comp, bpc, enc]. */
+function imageRows(file: string): string[][] {
+  return run('pdfimages', ['-list', file])
+    .trim()
+    .split('\n')
+    .slice(2)
+    .map((r) => r.trim().split(/\s+/))
+    .map((c) => [c[2]!, c[3]!, c[4]!, c[5]!, c[6]!, c[7]!, c[8]!]);
+}
+
+/** Mean |Δ| over the RGB channels of two same-sized renders, 0..255. */
+function meanDiff(a: ReturnType<typeof readPng>, b: ReturnType<typeof readPng>): number {
+  expect([b.width, b.height]).toEqual([a.width, a.height]);
+  let sum = 0;
+  for (let y = 0; y < a.height; y++)
+    for (let x = 0; x < a.width; x++) {
+      const p = a.pixel(x, y);
+      const q = b.pixel(x, y);
+      sum += (Math.abs(p[0] - q[0]) + Math.abs(p[1] - q[1]) + Math.abs(p[2] - q[2])) / 3;
+    }
+  return sum / (a.width * a.height);
+}
+
+describe('CMYK PDF with a JPEG photo', () => {
+  const pdfs: Record<'jpeg' | 'png', string> = { jpeg: '', png: '' };
+
+  beforeAll(async () => {
+    // A photo-like picture (gradients, a soft disc, grain, a hard edge) at an odd size, saved as
+    // JPEG; its decoded pixels saved again as PNG give a lossless twin of exactly the same picture.
+    const [w, h] = [403, 301];
+    const c = createCanvas(w, h);
+    const g = c.getContext('2d');
+    const sky = g.createLinearGradient(0, 0, 0, h);
+    sky.addColorStop(0, '#2a5d9f');
+    sky.addColorStop(1, '#f2c38b');
+    g.fillStyle = sky;
+    g.fillRect(0, 0, w, h);
+    const sun = g.createRadialGradient(280, 90, 5, 280, 90, 90);
+    sun.addColorStop(0, 'rgba(255,240,200,1)');
+    sun.addColorStop(1, 'rgba(255,240,200,0)');
+    g.fillStyle = sun;
+    g.fillRect(0, 0, w, h);
+    g.fillStyle = '#1f3b1a';
+    g.fillRect(0, 220, w, h - 220);
+    const img = g.getImageData(0, 0, w, h);
+    let s = 12345;
+    for (let i = 0; i < w * h; i++) {
+      s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+      const n = ((s >>> 24) % 13) - 6;
+      for (let k = 0; k < 3; k++) img.data[i * 4 + k] = Math.max(0, Math.min(255, (img.data[i * 4 + k] as number) + n));
+    }
+    g.putImageData(img, 0, 0);
+    const jpg = new Uint8Array(await c.encode('jpeg', 92));
+    const decoded = await loadImage(Buffer.from(jpg));
+    const c2 = createCanvas(w, h);
+    c2.getContext('2d').drawImage(decoded, 0, 0);
+    const twin = encodePng(w, h, new Uint8Array(c2.getContext('2d').getImageData(0, 0, w, h).data));
+    const graphic = testImage(120, 90, 'graphic.png', 5);
+    for (const kind of ['jpeg', 'png'] as const) {
+      const bytes = kind === 'jpeg' ? jpg : twin;
+      const mime = kind === 'jpeg' ? ('image/jpeg' as const) : ('image/png' as const);
+      const asset = {
+        sha256: sha256(bytes),
+        mime,
+        width: w,
+        height: h,
+        byteLength: bytes.length,
+        name: `photo.${kind === 'jpeg' ? 'jpg' : 'png'}`,
+      };
+      const base = docWith([]);
+      const page = base.pages[0]!;
+      const doc: PosterDocument = {
+        ...base,
+        assets: { [asset.sha256]: asset, [graphic.asset.sha256]: graphic.asset },
+        pages: [
+          {
+            ...page,
+            background: '#ffffff',
+            elements: [
+              { ...createImageFor(page, asset, undefined, 'el:photo'), x: 0, y: 0, width: 210, height: 157 },
+              { ...createImageFor(page, graphic.asset, undefined, 'el:graphic'), x: 20, y: 180, width: 120, height: 90 },
+            ],
+          },
+        ],
+      };
+      const file = path.join(dir, `photo-${kind}.poster`);
+      const stored = new Map([
+        [asset.sha256, { mime, bytes }],
+        [graphic.asset.sha256, { mime: 'image/png' as const, bytes: graphic.bytes }],
+      ]);
+      await writeProjectFile(file, doc, (sha) => stored.get(sha)!);
+      pdfs[kind] = path.join(dir, `photo-${kind}.pdf`);
+      expect(await main(['render', file, '--out', pdfs[kind], '--cmyk', '--no-generate'], () => {})).toBe(0);
+    }
+  }, 120_000);
+
+  it('writes the JPEG photo as a DCT CMYK image and the PNG graphic as Flate; no RGB image remains', () => {
+    const rows = imageRows(pdfs.jpeg);
+    expect(rows).toEqual(
+      expect.arrayContaining([
+        ['image', '403', '301', 'cmyk', '4', '8', 'jpeg'],
+        ['image', '120', '90', 'cmyk', '4', '8', 'image'],
+      ]),
+    );
+    expect(rows).toHaveLength(2);
+    // The lossless twin: the same photo from a PNG stays Flate.
+    expect(imageRows(pdfs.png).map((r) => r[6])).toEqual(['image', 'image']);
+    for (const f of [pdfs.jpeg, pdfs.png]) expect(run('pdfimages', ['-list', f])).not.toMatch(/\brgb\b/);
+    // The photo's stream (pdfimages' size column) is much smaller as a CMYK JPEG than as Flate CMYK.
+    const photoSize = (f: string) => {
+      const row = run('pdfimages', ['-list', f])
+        .split('\n')
+        .find((r) => /\s403\s+301\s/.test(r))!;
+      const size = row.trim().split(/\s+/)[14]!; // page num type w h color comp bpc enc interp obj gen x-ppi y-ppi size
+      return Number.parseFloat(size) * (size.endsWith('K') ? 1024 : size.endsWith('M') ? 1048576 : 1);
+    };
+    console.log(`403x301 photo stream: CMYK JPEG ${photoSize(pdfs.jpeg)} bytes, Flate ${photoSize(pdfs.png)} bytes`);
+    expect(photoSize(pdfs.jpeg)).toBeLessThan(photoSize(pdfs.png) * 0.6);
+  });
+
+  it('renders like the Flate twin in poppler and MuPDF (the /Decode inversion is right)', () => {
+    const render = (tool: 'poppler' | 'mupdf', f: string, out: string) => {
+      if (tool === 'poppler') run('pdftoppm', ['-r', '40', '-png', '-singlefile', f, out]);
+      else run('mutool', ['draw', '-q', '-r', '40', '-c', 'rgb', '-o', `${out}.png`, f, '1']);
+      return readPng(readFileSync(`${out}.png`));
+    };
+    const results: string[] = [];
+    for (const tool of ['poppler', 'mupdf'] as const) {
+      const a = render(tool, pdfs.jpeg, path.join(dir, `${tool}-jpeg`));
+      const b = render(tool, pdfs.png, path.join(dir, `${tool}-png`));
+      const mean = meanDiff(a, b);
+      // The sky's top-left corner: blue in both, so the ink is not inverted.
+      const sky = a.pixel(5, 5);
+      results.push(`${tool}: mean |Δ| ${mean.toFixed(2)}, sky ${sky.join(',')}`);
+      expect(mean).toBeLessThan(3);
+      expect(sky[2]).toBeGreaterThan(sky[0] + 40);
+    }
+    console.log(`CMYK JPEG vs Flate render, 40 dpi: ${results.join('; ')}`);
   });
 });
