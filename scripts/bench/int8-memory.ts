@@ -18,22 +18,13 @@ import { it } from 'vitest';
 import { GraphBuilder, type LinearPrecision } from '../../electron/engine/onnx/graph';
 import { DataType } from '../../electron/engine/onnx/proto';
 import { ortSessionOptions } from '../../electron/engine/pipeline/graph-cache';
+import { rand } from '../../tests/engine/measure';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const [M, D, H] = [256, 512, 2048];
 const LAYERS = 4;
 const SESSIONS = 4;
 const MIB = 2 ** 20;
-
-function rand(n: number, seed: number, scale: number): Float32Array {
-  const out = new Float32Array(n);
-  let s = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = (s / 2 ** 32 - 0.5) * scale;
-  }
-  return out;
-}
 
 /** int8 as the engine built it before: per-output-channel scales, DequantizeLinear + MatMul. */
 function dqLinear(g: GraphBuilder, x: string, prefix: string, w: Float32Array, N: number, K: number): string {
