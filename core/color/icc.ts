@@ -14,6 +14,9 @@ export class IccError extends Error {
   }
 }
 
+import { labToXyz, srgbToLab, xyzToLab } from './lab';
+import { type Curve, clamp01, clutInterpolator, type Lut, nodes, parametric, type Stage, table1d, tableLut } from './lut';
+
 export type Intent = 'perceptual' | 'relative';
 
 export interface IccHeader {
@@ -25,22 +28,8 @@ export interface IccHeader {
   renderingIntent: number;
 }
 
-type Stage = (v: Float64Array) => Float64Array;
-
-interface Lut {
-  inputs: number;
-  outputs: number;
-  run: Stage;
-  /** How Lab is encoded at this table's PCS side (lut16 uses the legacy v2 encoding). */
-  labEncoding: 'v2' | 'v4';
-  /** The CLUT's grid nodes after the output stage, for measuring what the table can produce. */
-  clutOutputs(): Float64Array[];
-}
-
 const sig = (b: DataView, at: number) => String.fromCharCode(b.getUint8(at), b.getUint8(at + 1), b.getUint8(at + 2), b.getUint8(at + 3));
 const s15 = (b: DataView, at: number) => b.getInt32(at) / 65536;
-
-export const D50 = [0.9642, 1.0, 0.8249] as const;
 
 /** An ICC profile read from bytes; throws IccError for anything that is not a readable profile. */
 export class IccProfile {
@@ -271,172 +260,12 @@ export class IccProfile {
   }
 }
 
-type Curve = (x: number) => number;
-
 const latin1 = (b: Uint8Array) => Array.from(b, (c) => String.fromCharCode(c)).join('');
 
 function checkDims(inputs: number, outputs: number, grid: number) {
   if (inputs < 1 || inputs > 15 || outputs < 1 || outputs > 15 || grid < 2)
     throw new IccError(`the ICC profile has an impossible lookup table (${inputs} in, ${outputs} out, grid ${grid}).`);
 }
-
-const clamp01 = (x: number) => Math.min(Math.max(x, 0), 1);
-
-function table1d(t: Float64Array, x: number): number {
-  const p = clamp01(x) * (t.length - 1);
-  const i = Math.min(Math.floor(p), t.length - 2);
-  const f = p - i;
-  return t[i]! + (t[i + 1]! - t[i]!) * f;
-}
-
-function parametric(fn: number, p: number[]): Curve {
-  const [g, a = 1, b = 0, c = 0, d = 0, e = 0, f = 0] = p as [number, ...number[]];
-  const pow = (x: number) => (x > 0 ? x ** g : 0);
-  switch (fn) {
-    case 0:
-      return (x) => clamp01(pow(x));
-    case 1:
-      return (x) => clamp01(x >= -b / a ? pow(a * x + b) : 0);
-    case 2:
-      return (x) => clamp01(x >= -b / a ? pow(a * x + b) + c : c);
-    case 3:
-      return (x) => clamp01(x >= d ? pow(a * x + b) : c * x);
-    default:
-      return (x) => clamp01(x >= d ? pow(a * x + b) + e : c * x + f);
-  }
-}
-
-function nodes(data: Float64Array, outputs: number): Float64Array[] {
-  const out: Float64Array[] = [];
-  for (let i = 0; i < data.length; i += outputs) out.push(data.slice(i, i + outputs));
-  return out;
-}
-
-/** Interpolation in a CLUT: tetrahedral for three inputs, simplex for any other count. Inputs 0..1. */
-function clutInterpolator(inputs: number, outputs: number, grid: number[], data: Float64Array): Stage {
-  // Strides: the first input varies slowest.
-  const stride = new Array<number>(inputs);
-  let s = outputs;
-  for (let i = inputs - 1; i >= 0; i--) {
-    stride[i] = s;
-    s *= grid[i]!;
-  }
-  const locate = (x: Float64Array, i: number): [number, number] => {
-    const p = clamp01(x[i]!) * (grid[i]! - 1);
-    const k = Math.min(Math.floor(p), grid[i]! - 2);
-    return [k, p - k];
-  };
-  if (inputs === 3) {
-    const [s0, s1, s2] = stride as [number, number, number];
-    return (x) => {
-      const [i0, rx] = locate(x, 0);
-      const [i1, ry] = locate(x, 1);
-      const [i2, rz] = locate(x, 2);
-      const base = i0 * s0 + i1 * s1 + i2 * s2;
-      const out = new Float64Array(outputs);
-      // Tetrahedral: walk from the cell origin along the axes in order of decreasing fraction.
-      let a: number;
-      let b: number;
-      let fa: number;
-      let fb: number;
-      let fc: number;
-      if (rx >= ry) {
-        if (ry >= rz) [a, b, fa, fb, fc] = [s0, s0 + s1, rx, ry, rz];
-        else if (rx >= rz) [a, b, fa, fb, fc] = [s0, s0 + s2, rx, rz, ry];
-        else [a, b, fa, fb, fc] = [s2, s0 + s2, rz, rx, ry];
-      } else if (rx >= rz) [a, b, fa, fb, fc] = [s1, s0 + s1, ry, rx, rz];
-      else if (ry >= rz) [a, b, fa, fb, fc] = [s1, s1 + s2, ry, rz, rx];
-      else [a, b, fa, fb, fc] = [s2, s1 + s2, rz, ry, rx];
-      const c = s0 + s1 + s2;
-      for (let o = 0; o < outputs; o++) {
-        const p0 = data[base + o]!;
-        const pa = data[base + a + o]!;
-        const pb = data[base + b + o]!;
-        const pc = data[base + c + o]!;
-        out[o] = p0 + (pa - p0) * fa + (pb - pa) * fb + (pc - pb) * fc;
-      }
-      return out;
-    };
-  }
-  // Simplex interpolation in n dimensions (what tetrahedral is in three): walk from the cell's
-  // origin one axis at a time, in order of decreasing fraction.
-  return (x) => {
-    let base = 0;
-    const frac: [number, number][] = [];
-    for (let i = 0; i < inputs; i++) {
-      const [k, f] = locate(x, i);
-      base += k * stride[i]!;
-      frac.push([f, i]);
-    }
-    frac.sort((a, b) => b[0] - a[0]);
-    const out = new Float64Array(outputs);
-    let at = base;
-    let prevWeight = 1;
-    for (const [f, axis] of frac) {
-      const w = prevWeight - f;
-      for (let o = 0; o < outputs; o++) out[o]! += w * data[at + o]!;
-      at += stride[axis]!;
-      prevWeight = f;
-    }
-    for (let o = 0; o < outputs; o++) out[o]! += prevWeight * data[at + o]!;
-    return out;
-  };
-}
-
-function tableLut(
-  inputs: number,
-  outputs: number,
-  inCurves: Float64Array[],
-  grid: number[],
-  clut: Float64Array,
-  outCurves: Float64Array[],
-  labEncoding: 'v2' | 'v4',
-): Lut {
-  const interp = clutInterpolator(inputs, outputs, grid, clut);
-  const outStage = (y: Float64Array) => y.map((t, i) => table1d(outCurves[i]!, t));
-  return {
-    inputs,
-    outputs,
-    labEncoding,
-    run: (x) => outStage(interp(x.map((t, i) => table1d(inCurves[i]!, t)))),
-    clutOutputs: () => nodes(clut, outputs).map(outStage),
-  };
-}
-
-// --- sRGB and Lab ---
-
-/** The sRGB matrix to XYZ D50 (Bradford-adapted), as in the ICC's sRGB profiles. Rows X, Y, Z. */
-const SRGB_D50 = [0.436066, 0.385147, 0.143066, 0.222488, 0.716873, 0.060608, 0.013916, 0.097076, 0.714096];
-const srgbDecode = (c: number) => (c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4);
-
-export function srgbToXyzD50(r: number, g: number, b: number): [number, number, number] {
-  const l = [srgbDecode(r), srgbDecode(g), srgbDecode(b)];
-  const m = SRGB_D50;
-  return [0, 1, 2].map((i) => m[3 * i]! * l[0]! + m[3 * i + 1]! * l[1]! + m[3 * i + 2]! * l[2]!) as [number, number, number];
-}
-
-export function xyzToLab([x, y, z]: readonly number[]): [number, number, number] {
-  const f = (t: number) => (t > 216 / 24389 ? Math.cbrt(t) : ((24389 / 27) * t + 16) / 116);
-  const fx = f(x! / D50[0]);
-  const fy = f(y! / D50[1]);
-  const fz = f(z! / D50[2]);
-  return [116 * fy - 16, 500 * (fx - fy), 200 * (fy - fz)];
-}
-
-export function labToXyz([L, a, b]: readonly number[]): [number, number, number] {
-  const fy = (L! + 16) / 116;
-  const fx = fy + a! / 500;
-  const fz = fy - b! / 200;
-  const inv = (t: number) => (t ** 3 > 216 / 24389 ? t ** 3 : (116 * t - 16) / (24389 / 27));
-  return [inv(fx) * D50[0], inv(fy) * D50[1], inv(fz) * D50[2]];
-}
-
-export function srgbToLab(r: number, g: number, b: number): [number, number, number] {
-  return xyzToLab(srgbToXyzD50(r, g, b));
-}
-
-/** CIE76 colour difference. */
-export const deltaE = (p: readonly number[], q: readonly number[]) => Math.hypot(p[0]! - q[0]!, p[1]! - q[1]!, p[2]! - q[2]!);
 
 function encodeLab(lab: readonly number[], enc: 'v2' | 'v4'): Float64Array {
   // v2 (lut16): L 0..100 -> 0..0xFF00, a/b -128..127.996 -> 0..0xFFFF; v4: L -> 0..1, a/b (x+128)/255.

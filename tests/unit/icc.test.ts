@@ -5,7 +5,8 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CmykTransform, deltaE, IccError, IccProfile, Rgb8ToCmyk, srgbToLab, xyzToLab } from '../../core/color/icc';
+import { CmykTransform, IccError, IccProfile, Rgb8ToCmyk } from '../../core/color/icc';
+import { deltaE, srgbToLab, xyzToLab } from '../../core/color/lab';
 
 const PROFILE = path.resolve('resources/icc/PosterStudio-CoatedFOGRA39L.icc');
 const SRGB = '/usr/share/color/icc/sRGB.icc';
