@@ -7,15 +7,15 @@
 // colorimetric) -> CMYK 0..1. CLUTs with three inputs use tetrahedral interpolation, others
 // simplex. For images, `Rgb8ToCmyk` precomputes a 33³ grid once and interpolates per pixel.
 
+import { labToXyz, srgbToLab, xyzToLab } from './lab';
+import { type Curve, clamp01, clutInterpolator, type Lut, nodes, parametric, type Stage, table1d, tableLut } from './lut';
+
 export class IccError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'IccError';
   }
 }
-
-import { labToXyz, srgbToLab, xyzToLab } from './lab';
-import { type Curve, clamp01, clutInterpolator, type Lut, nodes, parametric, type Stage, table1d, tableLut } from './lut';
 
 export type Intent = 'perceptual' | 'relative';
 
