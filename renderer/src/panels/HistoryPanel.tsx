@@ -7,7 +7,7 @@ import type { GenerationEntry } from '../../../core/document/schema';
 import type { GenerationId } from '../../../core/ids';
 import type { ImageCache } from '../canvas/image-cache';
 import { useEditor } from '../hooks';
-import { useI18n } from '../i18n';
+import { type Translate, useI18n } from '../i18n';
 import type { EditorStore } from '../state/editor-store';
 import type { GenerationRecorder } from '../state/generation-recorder';
 
@@ -17,6 +17,18 @@ const MAX_COMPARE = 4;
 const PAGE = 60;
 
 /** Draws a project image into a canvas of `width` x `height` CSS pixels. */
+/** The settings of a generation in one line: seed, size, steps, CFG and how long it took. */
+function metaLine(t: Translate, g: GenerationEntry): string {
+  return t('historyMeta', {
+    seed: g.seed,
+    width: g.width,
+    height: g.height,
+    steps: g.steps,
+    cfg: g.cfg,
+    seconds: (g.durationMs / 1000).toFixed(1),
+  });
+}
+
 function AssetImage({
   images,
   sha256,
@@ -133,14 +145,7 @@ export function HistoryPanel({ store, images, recorder }: { store: EditorStore; 
                   {g.prompt}
                 </div>
                 <div className="hint" data-testid="history-meta" title={t('historyModel', { name: g.model.name })}>
-                  {t('historyMeta', {
-                    seed: g.seed,
-                    width: g.width,
-                    height: g.height,
-                    steps: g.steps,
-                    cfg: g.cfg,
-                    seconds: (g.durationMs / 1000).toFixed(1),
-                  })}
+                  {metaLine(t, g)}
                 </div>
                 <div className="hint">
                   <time dateTime={g.createdAt}>{new Date(g.createdAt).toLocaleString()}</time>
@@ -216,16 +221,7 @@ function CompareDialog({ images, entries, onClose }: { images: ImageCache; entri
                 <div className="history-prompt" title={g.prompt}>
                   {g.prompt}
                 </div>
-                <div className="hint">
-                  {t('historyMeta', {
-                    seed: g.seed,
-                    width: g.width,
-                    height: g.height,
-                    steps: g.steps,
-                    cfg: g.cfg,
-                    seconds: (g.durationMs / 1000).toFixed(1),
-                  })}
-                </div>
+                <div className="hint">{metaLine(t, g)}</div>
               </figcaption>
             </figure>
           ))}
