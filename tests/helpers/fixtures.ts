@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createDocument, createImageFor, createShape, createText } from '../../core/document/factory';
 import type { Asset, Element, GroupElement, PosterDocument } from '../../core/document/schema';
+import { DocumentError, parseDocument } from '../../core/document/validate';
 import type { ElementId } from '../../core/ids';
 import { gradientPng } from './png';
 
@@ -53,4 +54,15 @@ export function docWithImages(used: TestImage, unused?: TestImage): PosterDocume
   const assets: Record<string, Asset> = { [used.asset.sha256]: used.asset };
   if (unused) assets[unused.asset.sha256] = unused.asset;
   return { ...base, pages: [{ ...page, elements: [image, rect('el:r1', 10, 10, 50, 20)] }], assets };
+}
+
+/** The DocumentError parseDocument refuses `raw` with; anything else (or acceptance) fails the test. */
+export function rejects(raw: unknown): DocumentError {
+  try {
+    parseDocument(raw);
+  } catch (e) {
+    if (e instanceof DocumentError) return e;
+    throw e;
+  }
+  throw new Error('expected parseDocument to refuse the document');
 }

@@ -10,7 +10,7 @@ import { applyCommand, CommandError } from '../../core/document/commands';
 import { createDocument } from '../../core/document/factory';
 import { History } from '../../core/document/history';
 import { DOCUMENT_VERSION, type GenerationEntry, GenerationEntrySchema, type PosterDocument } from '../../core/document/schema';
-import { DocumentError, parseDocument } from '../../core/document/validate';
+import { parseDocument } from '../../core/document/validate';
 import {
   type AssetBytes,
   decodeProject,
@@ -20,7 +20,7 @@ import {
   writeProjectFile,
 } from '../../electron/store/project-file';
 import { GenerationRecorder } from '../../renderer/src/state/generation-recorder';
-import { docWithImages, makeTempDir, removeDir, testImage } from '../helpers/fixtures';
+import { docWithImages, makeTempDir, rejects, removeDir, testImage } from '../helpers/fixtures';
 
 const placed = testImage(12, 8, 'placed.png', 1);
 const historyOnly = testImage(6, 6, 'history-only.png', 2);
@@ -65,16 +65,6 @@ function rawV2(): Record<string, unknown> {
   const doc = JSON.parse(JSON.stringify(docWithImages(placed))) as Record<string, unknown>;
   delete doc.generations;
   return { ...doc, version: 2 };
-}
-
-function rejects(raw: unknown): DocumentError {
-  try {
-    parseDocument(raw);
-  } catch (e) {
-    expect(e).toBeInstanceOf(DocumentError);
-    return e as DocumentError;
-  }
-  throw new Error('expected the document to be refused');
 }
 
 describe('document format 3: generation history', () => {

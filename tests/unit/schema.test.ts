@@ -4,9 +4,9 @@ import { inflateSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { createDocument, createPage } from '../../core/document/factory';
 import { DOCUMENT_FORMAT, DOCUMENT_VERSION, type Element, MAX_GROUP_DEPTH } from '../../core/document/schema';
-import { DocumentError, type Migrations, migrateDocument, parseDocument, parseDocumentJson } from '../../core/document/validate';
+import { type DocumentError, type Migrations, migrateDocument, parseDocument, parseDocumentJson } from '../../core/document/validate';
 import { ImageFormatError, readImageInfo } from '../../core/image-info';
-import { docWith, groupOf, rect, testImage, text } from '../helpers/fixtures';
+import { docWith, groupOf, rect, rejects, testImage, text } from '../helpers/fixtures';
 import { crc32, encodePng, gradientPng } from '../helpers/png';
 
 // biome-ignore lint/suspicious/noExplicitAny: tests poke at raw JSON on purpose
@@ -22,16 +22,6 @@ function validRaw(): Raw {
   delete raw.pages[0].elements[2].shape;
   for (const k of ['fill', 'stroke', 'strokeWidth', 'cornerRadius']) delete raw.pages[0].elements[2][k];
   return raw;
-}
-
-function rejects(raw: unknown): DocumentError {
-  try {
-    parseDocument(raw);
-  } catch (e) {
-    expect(e).toBeInstanceOf(DocumentError);
-    return e as DocumentError;
-  }
-  throw new Error('expected parseDocument to reject the document');
 }
 
 describe('parseDocument', () => {
