@@ -18,7 +18,7 @@ import { DEFAULT_INT4_BLOCK, INT4_BLOCK_SIZES, isInt4BlockSize } from '../engine
 import { createGenerator } from '../engine/pipeline/index';
 import { RegionError } from '../engine/pipeline/inpaint';
 import { offeredProviders, ProviderError, resolveProviders } from '../engine/pipeline/providers';
-import { defaultRamBudget, formatBytes, parseBytes } from '../engine/plan/index';
+import { defaultRamBudget, describeBudget, formatBytes, parseBytes } from '../engine/plan/index';
 import { regionInput } from '../engine/runtime/region';
 import { settingsText } from '../engine/runtime/settings';
 import { CancelledError, type GenerateParams } from '../engine/types';
@@ -221,9 +221,7 @@ export async function generateCommand(
   if (ramBudgetBytes === undefined) {
     const m = defaultRamBudget();
     ramBudgetBytes = m.budgetBytes;
-    log(
-      `RAM budget: ${formatBytes(m.budgetBytes)} (${m.source} ${formatBytes(m.freeBytes)} minus a ${formatBytes(m.reserveBytes)} reserve); --ram-budget overrides it.`,
-    );
+    log(`RAM budget: ${formatBytes(m.budgetBytes)} (${describeBudget(m)}); --ram-budget overrides it.`);
   }
   if (region) {
     try {

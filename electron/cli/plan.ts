@@ -13,6 +13,7 @@ import {
   BudgetError,
   defaultBlockGroup,
   defaultRamBudget,
+  describeBudget,
   formatBytes,
   formatPlan,
   formatSeconds,
@@ -168,8 +169,7 @@ export async function planCommand(argv: string[], log: (s: string) => void): Pro
       throw e;
     }
   };
-  const describe = (m: MeasuredBudget) =>
-    `${formatBytes(m.budgetBytes)} (${m.source} ${formatBytes(m.freeBytes)} minus a ${formatBytes(m.reserveBytes)} reserve)`;
+  const describe = (m: MeasuredBudget) => `${formatBytes(m.budgetBytes)} (${describeBudget(m)})`;
   let ram = budget('--ram-budget');
   const budgetLines: string[] = [];
   if (ram === undefined) {

@@ -77,3 +77,8 @@ export function bytesArg(n: number): string {
   if (n >= 2 ** 30) return `${(Math.ceil((n / 2 ** 30) * 100) / 100).toFixed(2)}G`;
   return `${Math.ceil(n / 2 ** 20)}M`;
 }
+
+/** How a measured budget came about, e.g. "free RAM 20.1 GiB minus a 2.00 GiB reserve". */
+export function describeBudget(m: MeasuredBudget): string {
+  return `${m.source} ${formatBytes(m.freeBytes)} minus a ${formatBytes(m.reserveBytes)} reserve`;
+}

@@ -20,7 +20,15 @@ import { importModel, openModel, readManifest } from '../model/manifest.js';
 import { RegionError } from '../pipeline/inpaint.js';
 import { loadPipelineModel } from '../pipeline/model.js';
 import { planJobFor } from '../pipeline/offload.js';
-import { defaultRamBudget, formatBytes, formatPlan, type MeasuredBudget, measureNvidiaFree, PlanError } from '../plan/index.js';
+import {
+  defaultRamBudget,
+  describeBudget,
+  formatBytes,
+  formatPlan,
+  type MeasuredBudget,
+  measureNvidiaFree,
+  PlanError,
+} from '../plan/index.js';
 import type { TextCheck } from '../text-check/index.js';
 import type { GeneratedImage, GenerateParams, RegionInput, StepProgress } from '../types.js';
 import { ProcessExecutor } from './host.js';
@@ -361,9 +369,7 @@ export class EngineService {
     const saved = (await this.settings.read()).ramBudgetBytes;
     if (saved) return { bytes: saved, source: 'setting' };
     const m = this.measured;
-    return m
-      ? { bytes: m.budgetBytes, source: `${m.source} ${formatBytes(m.freeBytes)} minus a ${formatBytes(m.reserveBytes)} reserve` }
-      : { bytes: this.startBudgetBytes, source: 'given to the engine' };
+    return m ? { bytes: m.budgetBytes, source: describeBudget(m) } : { bytes: this.startBudgetBytes, source: 'given to the engine' };
   }
 
   /**
@@ -391,8 +397,7 @@ export class EngineService {
     let gpu: EnginePlan['gpu'] = settings.gpuBudgetBytes ? { bytes: settings.gpuBudgetBytes, source: 'setting' } : null;
     if (!gpu) {
       const g = await measureNvidiaFree();
-      if (g)
-        gpu = { bytes: g.budgetBytes, source: `${g.source} ${formatBytes(g.freeBytes)} minus a ${formatBytes(g.reserveBytes)} reserve` };
+      if (g) gpu = { bytes: g.budgetBytes, source: describeBudget(g) };
     }
     const head = [
       `Plan for ${manifest?.name ?? basename(dir)} at ${req.width}x${req.height}, ${req.steps} steps, CFG ${req.cfg}, weights stored as ${stored}${precision === stored ? '' : `, run as ${precision}`}.`,
